@@ -1,0 +1,260 @@
+"""Load the machine-readable standard into plain, immutable objects.
+
+The YAML files in ``definitions/`` are what people edit and review; everything else
+(validator, templates, exports, docs) reads the objects built here, so there is exactly
+one description of the standard.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CURRENT_VERSION = "1.0"
+
+COLUMN_TYPES = ("string", "integer", "number", "date", "time", "postcode", "code", "codes")
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    label: str
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class CodeList:
+    name: str
+    codes: tuple[Code, ...]
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.codes)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(c.label for c in self.codes)
+
+    def lookup(self) -> dict[str, str]:
+        """Map every accepted spelling (code or label, normalised) to its code.
+
+        Partners type labels from the drop-down or codes from the docs, in any case and
+        with stray spaces or hyphens; all of those are the same answer.
+        """
+        table: dict[str, str] = {}
+        for c in self.codes:
+            table[normalise_token(c.label)] = c.code
+        for c in self.codes:  # codes win over labels that normalise the same way
+            table[normalise_token(c.code)] = c.code
+        return table
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    since: str
+    use: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str = ""
+    required: bool = False
+    pi: bool = False
+    codelist: str | None = None
+    min: float | None = None
+    max: float | None = None
+    references: tuple[str, str] | None = None
+    example: str = ""
+    deprecated: Deprecation | None = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    title: str
+    description: str
+    columns: dict[str, Column]
+    primary_key: tuple[str, ...] = ()
+    activity_date: str | None = None
+    checks: tuple[dict[str, str], ...] = ()
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns.values() if c.required)
+
+    @property
+    def pi_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns.values() if c.pi)
+
+    def has_check(self, rule: str) -> bool:
+        return any(check["rule"] == rule for check in self.checks)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    title: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Instrument:
+    name: str
+    items: int
+    min: int
+    max: int
+
+
+@dataclass(frozen=True)
+class Standard:
+    name: str
+    version: str
+    status: str
+    entities: dict[str, Entity]
+    codelists: dict[str, CodeList]
+    rules: dict[str, Rule]
+    instruments: dict[str, Instrument] = field(default_factory=dict)
+
+    def codelist_for(self, column: Column) -> CodeList:
+        if column.codelist is None:
+            raise KeyError(f"column {column.name} has no code list")
+        return self.codelists[column.codelist]
+
+    @property
+    def pi_columns(self) -> frozenset[tuple[str, str]]:
+        """Every (entity, column) pair that holds a personal identifier."""
+        return frozenset(
+            (e.name, c.name) for e in self.entities.values() for c in e.columns.values() if c.pi
+        )
+
+
+_TOKEN_RE = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_token(text: str) -> str:
+    """Fold a header or code to lower snake case: 'Date of Birth ' -> 'date_of_birth'."""
+    return _TOKEN_RE.sub("_", text.strip().lower()).strip("_")
+
+
+def available_versions() -> tuple[str, ...]:
+    folder = resources.files("needle.standard") / "definitions"
+    names = [p.name for p in folder.iterdir() if p.name.endswith(".yaml")]
+    return tuple(sorted((n.removesuffix(".yaml") for n in names), key=_version_key))
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+@cache
+def load_standard(version: str | None = None) -> Standard:
+    """The standard at ``version`` (the current one by default).
+
+    Raises KeyError for a version Needle does not ship; callers that face users turn that
+    into a ``standard_version`` problem.
+    """
+    version = version or CURRENT_VERSION
+    if version not in available_versions():
+        raise KeyError(version)
+    text = (resources.files("needle.standard") / "definitions" / f"{version}.yaml").read_text(
+        encoding="utf-8"
+    )
+    return parse_standard(yaml.safe_load(text))
+
+
+def load_standard_file(path: str | Path) -> Standard:
+    """A standard from any YAML file: for tests and for initiatives extending the standard."""
+    return parse_standard(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+
+
+def parse_standard(data: dict[str, Any]) -> Standard:
+    codelists = {
+        name: CodeList(
+            name=name,
+            codes=tuple(
+                Code(code=str(c["code"]), label=str(c["label"]), group=c.get("group"))
+                for c in codes
+            ),
+        )
+        for name, codes in data["codelists"].items()
+    }
+    rules = {
+        rule_id: Rule(id=rule_id, severity=r["severity"], title=r["title"], hint=r["hint"])
+        for rule_id, r in data["rules"].items()
+    }
+    entities = {
+        name: _parse_entity(name, raw, codelists) for name, raw in data["entities"].items()
+    }
+    instruments = {
+        name: Instrument(name=name, items=int(i["items"]), min=int(i["min"]), max=int(i["max"]))
+        for name, i in (data.get("instruments") or {}).items()
+    }
+    standard = Standard(
+        name=data["name"],
+        version=str(data["version"]),
+        status=data.get("status", "current"),
+        entities=entities,
+        codelists=codelists,
+        rules=rules,
+        instruments=instruments,
+    )
+    _check_consistency(standard)
+    return standard
+
+
+def _parse_entity(name: str, raw: dict[str, Any], codelists: dict[str, CodeList]) -> Entity:
+    columns = {}
+    for col_name, c in raw["columns"].items():
+        dep = c.get("deprecated")
+        ref = c.get("references")
+        columns[col_name] = Column(
+            name=col_name,
+            type=c["type"],
+            description=str(c.get("description", "")).strip(),
+            required=bool(c.get("required", False)),
+            pi=bool(c.get("pi", False)),
+            codelist=c.get("codelist"),
+            min=c.get("min"),
+            max=c.get("max"),
+            references=tuple(ref.split(".", 1)) if ref else None,
+            example=str(c.get("example", "")),
+            deprecated=Deprecation(**dep) if dep else None,
+        )
+    return Entity(
+        name=name,
+        title=raw.get("title", name),
+        description=str(raw.get("description", "")).strip(),
+        columns=columns,
+        primary_key=tuple(raw.get("primary_key", ())),
+        activity_date=raw.get("activity_date"),
+        checks=tuple(dict(c) for c in raw.get("checks", ())),
+    )
+
+
+def _check_consistency(standard: Standard) -> None:
+    """Fail loudly on a broken definition: it is a bug in Needle, not the user's data."""
+    for entity in standard.entities.values():
+        for col in entity.columns.values():
+            assert col.type in COLUMN_TYPES, f"{entity.name}.{col.name}: bad type {col.type}"
+            if col.type in ("code", "codes"):
+                assert col.codelist in standard.codelists, f"{entity.name}.{col.name}: codelist"
+            if col.references:
+                target, target_col = col.references
+                assert target_col in standard.entities[target].columns, col.references
+        for key in entity.primary_key:
+            assert key in entity.columns, f"{entity.name}: primary key {key}"
+        for check in entity.checks:
+            assert check["rule"] in standard.rules, f"{entity.name}: rule {check['rule']}"
+    for rule in standard.rules.values():
+        assert rule.severity in SEVERITIES, rule.id

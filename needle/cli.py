@@ -34,11 +34,27 @@ def main() -> None:
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--period", help="Reporting period the activity must fall in, e.g. 2026-Q3.")
-@click.option("--standard-version", help="Standard version the submission uses (default: as stated in the file, else current).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--first", default=5, show_default=True, help="Problems shown per rule in the text report.")
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Also write the report to this file.")
-def validate(path: Path, period: str | None, standard_version: str | None, fmt: str, first: int, output: Path | None) -> None:
+@click.option(
+    "--standard-version",
+    help="Standard version the submission uses (default: as stated in the file, else current).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--first", default=5, show_default=True, help="Problems shown per rule in the text report."
+)
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), help="Also write the report to this file."
+)
+def validate(
+    path: Path,
+    period: str | None,
+    standard_version: str | None,
+    fmt: str,
+    first: int,
+    output: Path | None,
+) -> None:
     """Validate a submission: an .xlsx workbook, a .zip or folder of CSVs, or one CSV.
 
     Exit status: 0 valid, 1 invalid, 2 could not be read.
@@ -59,8 +75,15 @@ def validate(path: Path, period: str | None, standard_version: str | None, fmt: 
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="File to write (default: needle-template-<version>.xlsx or .zip).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="File to write (default: needle-template-<version>.xlsx or .zip).",
+)
 @click.option("--standard-version", help="Standard version (default: current).")
 def template(fmt: str, output: Path | None, standard_version: str | None) -> None:
     """Write a blank submission template: an XLSX workbook or a zip of CSV files."""

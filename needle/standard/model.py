@@ -21,6 +21,41 @@ CURRENT_VERSION = "1.0"
 COLUMN_TYPES = ("string", "integer", "number", "date", "time", "postcode", "code", "codes")
 SEVERITIES = ("error", "warning")
 
+_STANDARD_KEYS = {
+    "name",
+    "version",
+    "status",
+    "licence",
+    "homepage",
+    "entities",
+    "instruments",
+    "codelists",
+    "rules",
+}
+_ENTITY_KEYS = {"title", "description", "primary_key", "activity_date", "checks", "columns"}
+_COLUMN_KEYS = {
+    "type",
+    "description",
+    "required",
+    "pi",
+    "codelist",
+    "min",
+    "max",
+    "references",
+    "example",
+    "deprecated",
+}
+_CODE_KEYS = {"code", "label", "group"}
+_RULE_KEYS = {"severity", "title", "hint"}
+_INSTRUMENT_KEYS = {"items", "min", "max", "owner", "licence"}
+
+
+class StandardDefinitionError(ValueError):
+    """The YAML definition itself is broken: a bug in Needle or in an initiative's extension.
+
+    Raised instead of ``assert`` so the checks survive ``python -O``.
+    """
+
 
 @dataclass(frozen=True)
 class Code:
@@ -114,6 +149,8 @@ class Instrument:
     items: int
     min: int
     max: int
+    owner: str | None = None
+    licence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +158,7 @@ class Standard:
     name: str
     version: str
     status: str
+    licence: str | None
     entities: dict[str, Entity]
     codelists: dict[str, CodeList]
     rules: dict[str, Rule]
@@ -179,31 +217,46 @@ def load_standard_file(path: str | Path) -> Standard:
 
 
 def parse_standard(data: dict[str, Any]) -> Standard:
-    codelists = {
-        name: CodeList(
+    try:
+        return _parse_standard(data)
+    except (KeyError, TypeError) as exc:
+        raise StandardDefinitionError(f"missing or malformed key in the definition: {exc}") from exc
+
+
+def _parse_standard(data: dict[str, Any]) -> Standard:
+    _known_keys(data, _STANDARD_KEYS, "the definition")
+    codelists = {}
+    for name, codes in data["codelists"].items():
+        for c in codes:
+            _known_keys(c, _CODE_KEYS, f"code list {name}")
+        codelists[name] = CodeList(
             name=name,
             codes=tuple(
                 Code(code=str(c["code"]), label=str(c["label"]), group=c.get("group"))
                 for c in codes
             ),
         )
-        for name, codes in data["codelists"].items()
-    }
-    rules = {
-        rule_id: Rule(id=rule_id, severity=r["severity"], title=r["title"], hint=r["hint"])
-        for rule_id, r in data["rules"].items()
-    }
-    entities = {
-        name: _parse_entity(name, raw, codelists) for name, raw in data["entities"].items()
-    }
-    instruments = {
-        name: Instrument(name=name, items=int(i["items"]), min=int(i["min"]), max=int(i["max"]))
-        for name, i in (data.get("instruments") or {}).items()
-    }
+    rules = {}
+    for rule_id, r in data["rules"].items():
+        _known_keys(r, _RULE_KEYS, f"rule {rule_id}")
+        rules[rule_id] = Rule(id=rule_id, severity=r["severity"], title=r["title"], hint=r["hint"])
+    entities = {name: _parse_entity(name, raw) for name, raw in data["entities"].items()}
+    instruments = {}
+    for name, i in (data.get("instruments") or {}).items():
+        _known_keys(i, _INSTRUMENT_KEYS, f"instrument {name}")
+        instruments[name] = Instrument(
+            name=name,
+            items=int(i["items"]),
+            min=int(i["min"]),
+            max=int(i["max"]),
+            owner=i.get("owner"),
+            licence=i.get("licence"),
+        )
     standard = Standard(
         name=data["name"],
         version=str(data["version"]),
         status=data.get("status", "current"),
+        licence=data.get("licence"),
         entities=entities,
         codelists=codelists,
         rules=rules,
@@ -213,9 +266,20 @@ def parse_standard(data: dict[str, Any]) -> Standard:
     return standard
 
 
-def _parse_entity(name: str, raw: dict[str, Any], codelists: dict[str, CodeList]) -> Entity:
+def _known_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
+    """Reject unknown keys: a typo or a YAML slip (an unquoted comma) must not load quietly."""
+    if not isinstance(raw, dict):
+        raise StandardDefinitionError(f"{where}: expected a mapping, got {raw!r}")
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise StandardDefinitionError(f"{where}: unknown key(s) {unknown}")
+
+
+def _parse_entity(name: str, raw: dict[str, Any]) -> Entity:
+    _known_keys(raw, _ENTITY_KEYS, f"entity {name}")
     columns = {}
     for col_name, c in raw["columns"].items():
+        _known_keys(c, _COLUMN_KEYS, f"column {name}.{col_name}")
         dep = c.get("deprecated")
         ref = c.get("references")
         columns[col_name] = Column(
@@ -243,18 +307,36 @@ def _parse_entity(name: str, raw: dict[str, Any], codelists: dict[str, CodeList]
 
 
 def _check_consistency(standard: Standard) -> None:
-    """Fail loudly on a broken definition: it is a bug in Needle, not the user's data."""
+    """Fail loudly on a broken definition: it is a bug, not the user's data."""
+    problems = []
     for entity in standard.entities.values():
         for col in entity.columns.values():
-            assert col.type in COLUMN_TYPES, f"{entity.name}.{col.name}: bad type {col.type}"
-            if col.type in ("code", "codes"):
-                assert col.codelist in standard.codelists, f"{entity.name}.{col.name}: codelist"
+            where = f"{entity.name}.{col.name}"
+            if col.type not in COLUMN_TYPES:
+                problems.append(f"{where}: unknown type {col.type!r}")
+            if col.type in ("code", "codes") and col.codelist not in standard.codelists:
+                problems.append(f"{where}: unknown code list {col.codelist!r}")
             if col.references:
                 target, target_col = col.references
-                assert target_col in standard.entities[target].columns, col.references
-        for key in entity.primary_key:
-            assert key in entity.columns, f"{entity.name}: primary key {key}"
+                if target_col not in standard.entities.get(target, _NO_ENTITY).columns:
+                    problems.append(f"{where}: references unknown {target}.{target_col}")
+            if col.min is not None and col.max is not None and col.min > col.max:
+                problems.append(f"{where}: min above max")
+        named = [*entity.primary_key, *([entity.activity_date] if entity.activity_date else [])]
         for check in entity.checks:
-            assert check["rule"] in standard.rules, f"{entity.name}: rule {check['rule']}"
-    for rule in standard.rules.values():
-        assert rule.severity in SEVERITIES, rule.id
+            if check.get("rule") not in standard.rules:
+                problems.append(f"{entity.name}: check names unknown rule {check.get('rule')!r}")
+            named += [v for k, v in check.items() if k != "rule"]
+        problems += [
+            f"{entity.name}: unknown column {c!r}" for c in named if c not in entity.columns
+        ]
+    problems += [
+        f"rule {r.id}: severity must be one of {SEVERITIES}"
+        for r in standard.rules.values()
+        if r.severity not in SEVERITIES
+    ]
+    if problems:
+        raise StandardDefinitionError("; ".join(problems))
+
+
+_NO_ENTITY = Entity(name="", title="", description="", columns={})

@@ -70,6 +70,14 @@ class Report:
         """Count problems found beyond those that were materialised as ``Problem``s."""
         self.counts[(severity, rule)] += extra
 
+    def room(self, severity: str, rule: str) -> int:
+        """How many more problems of ``rule`` will be listed; beyond that they are only counted.
+
+        Vectorised checks ask first, so they build at most this many ``Problem`` objects
+        however many rows fail.
+        """
+        return max(0, self.max_per_rule - self.counts[(severity, rule)])
+
     @property
     def error_count(self) -> int:
         return sum(n for (sev, _), n in self.counts.items() if sev == "error")
@@ -133,9 +141,7 @@ class Report:
             verdict = "VALID"
         else:
             verdict = "NOT VALID"
-        lines.append(
-            f"{verdict}: {self.error_count:,} error(s), {self.warning_count:,} warning(s)"
-        )
+        lines.append(f"{verdict}: {self.error_count:,} error(s), {self.warning_count:,} warning(s)")
         groups: dict[tuple[str, str], list[Problem]] = {}
         for p in self.problems:
             groups.setdefault((p.severity, p.rule), []).append(p)

@@ -136,5 +136,15 @@ def demo(workdir: Path, seed: int) -> None:
     run_demo(workdir, seed=seed, echo=click.echo)
 
 
+def _register_groups() -> None:
+    """Command groups that live beside the code they drive."""
+    from needle.reference.cli import reference
+
+    main.add_command(reference)
+
+
+_register_groups()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -78,6 +78,22 @@ class Report:
         """
         return max(0, self.max_per_rule - self.counts[(severity, rule)])
 
+    def merge(self, other: Report) -> None:
+        """Take in a report made separately (one entity checked in its own thread).
+
+        Problems are added in ``other``'s order, so merging parts in a fixed order gives
+        the same report however the threads were scheduled.
+        """
+        listed: Counter = Counter()
+        for problem in other.problems:
+            self.add(problem)
+            listed[(problem.severity, problem.rule)] += 1
+        for (severity, rule), total in other.counts.items():
+            if total > listed[(severity, rule)]:
+                self.add_count(severity, rule, total - listed[(severity, rule)])
+        self.rows.update(other.rows)
+        self.unreadable = self.unreadable or other.unreadable
+
     @property
     def error_count(self) -> int:
         return sum(n for (sev, _), n in self.counts.items() if sev == "error")

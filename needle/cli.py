@@ -133,7 +133,8 @@ def demo(workdir: Path, seed: int) -> None:
     """Run the demo: build the synthetic initiative and validate every submission."""
     from needle.demo import run_demo
 
-    run_demo(workdir, seed=seed, echo=click.echo)
+    if not run_demo(workdir, seed=seed, echo=click.echo):
+        sys.exit(1)
 
 
 def _register_groups() -> None:

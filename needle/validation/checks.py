@@ -39,9 +39,10 @@ def check_table(table: RawTable, ctx: Context, out: Reporter) -> pl.DataFrame:
     work = _work_frame(table, ctx)
     if helpers := instrument_columns(ctx):
         work = work.with_columns(helpers)
-    evaluate(work, entity_findings(table, ctx), out, **where)
+    findings = entity_findings(table, ctx)
+    evaluate(work, findings, out, **where)
     _duplicates(work, ctx, out, **where)
-    return typed_table(work, ctx)
+    return typed_table(_null_spoiled(work, findings, out), ctx)
 
 
 def evaluate(
@@ -67,6 +68,23 @@ def evaluate(
             source=source,
             column=finding.column,
         )
+
+
+def _null_spoiled(work: pl.DataFrame, findings: list[Finding], out: Reporter) -> pl.DataFrame:
+    """Null every cell an error-severity rule rejected, as unreadable cells already are."""
+    bad: dict[str, pl.Expr] = {}
+    for finding in findings:
+        if out.severity(finding.rule) != "error":
+            continue
+        for name in finding.spoiled():
+            if name in work.columns:
+                mask = finding.mask.fill_null(False)
+                bad[name] = bad[name] | mask if name in bad else mask
+    if not bad:
+        return work
+    return work.with_columns(
+        pl.when(mask).then(None).otherwise(pl.col(name)).alias(name) for name, mask in bad.items()
+    )
 
 
 def _work_frame(table: RawTable, ctx: Context) -> pl.DataFrame:

@@ -110,9 +110,14 @@ class Reporter:
 
 
 def add_file_problem(
-    report: Report, standard: Standard, rule: str, message: str, source: str | None
+    report: Report,
+    standard: Standard,
+    rule: str,
+    message: str,
+    source: str | None,
+    entity: str | None = None,
 ) -> None:
     """A problem with a whole file: the submission cannot be read completely."""
-    Reporter(report, standard).add(rule, message, source=source)
+    Reporter(report, standard).add(rule, message, source=source, entity=entity)
     if standard.rules[rule].severity == "error":
         report.unreadable = True

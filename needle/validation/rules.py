@@ -42,6 +42,13 @@ class Finding:
     mask: pl.Expr
     message: Message
     fields: list[str | pl.Expr] = field(default_factory=list)
+    #: Columns whose value is not to be trusted when an error-severity rule fails: the
+    #: typed table nulls them, so one wrong cell is reported once and does not cascade
+    #: into other rules (a future date of birth into age warnings, say).
+    spoils: tuple[str, ...] = ()
+
+    def spoiled(self) -> tuple[str, ...]:
+        return self.spoils or ((self.column,) if self.column else ())
 
 
 @dataclass
@@ -253,6 +260,7 @@ def _cross_field_findings(ctx: Context) -> list[Finding]:
                     pl.col(end) < pl.col(start),
                     _pair_message(ctx, end, "is before", start),
                     [start, end],
+                    spoils=(start, end),
                 )
             )
         elif rule == "min_above_max" and check["min"] in present and check["max"] in present:
@@ -264,6 +272,7 @@ def _cross_field_findings(ctx: Context) -> list[Finding]:
                     pl.col(low) > pl.col(high),
                     _pair_message(ctx, low, "is above", high),
                     [low, high],
+                    spoils=(low, high),
                 )
             )
     return findings

@@ -211,10 +211,12 @@ def _load_entity(
     try:
         table = member.load()
     except FileProblem as exc:
-        add_file_problem(out.report, standard, exc.rule, exc.message, exc.source or member.source)
+        add_file_problem(
+            out.report, standard, exc.rule, exc.message, exc.source or member.source, entity_name
+        )
         return None
     for rule, message in table.notes:
-        add_file_problem(out.report, standard, rule, message, table.source)
+        add_file_problem(out.report, standard, rule, message, table.source, entity_name)
     entity = standard.entities[entity_name]
     columns = match_headers(table, entity, out)
     ctx = Context(standard=standard, entity=entity, columns=columns, today=today, period=period)

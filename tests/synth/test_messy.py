@@ -20,7 +20,6 @@ REQUIRED_RULES = {
 }  # fmt: skip
 FIELDS = {"rule", "severity", "entity", "row", "column"}
 # Problems about a whole CSV file: the validator may not name the entity yet (see report).
-FILE_LEVEL = {"file_delimiter", "file_encoding_legacy"}
 
 
 def _messy(initiative, manifest) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -82,8 +81,7 @@ def _same(got: dict[str, Any], want: dict[str, Any]) -> bool:
         return False
     if want["rule"] == "sheet_unknown" and got["source"] != want["source"]:
         return False
-    entity_unnamed = want["rule"] in FILE_LEVEL and got["entity"] is None
-    return got["entity"] == want["entity"] or entity_unnamed
+    return got["entity"] == want["entity"]
 
 
 def test_the_validator_reports_exactly_the_planted_problems(initiative, manifest, validate):

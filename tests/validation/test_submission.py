@@ -81,3 +81,16 @@ def test_duplicated_identifiers_do_not_multiply_age_warnings(rows, check):
     rows["sessions"].append(dict(rows["sessions"][0]))
     rows["young_people"].append(dict(rows["young_people"][1]))
     assert len(only(check(rows), "age_outside_provision")) == 1
+
+
+def test_a_rejected_date_of_birth_does_not_cascade_into_age_warnings(rows, check):
+    rows["young_people"][0]["date_of_birth"] = "2030-01-01"  # YP-001 attends sessions
+    report = check(rows)
+    assert rules(report) == {"dob_future"}
+
+
+def test_an_upside_down_age_range_does_not_cascade_into_age_warnings(rows, check):
+    rows["provisions"][0]["min_age"] = "30"
+    rows["provisions"][0]["max_age"] = "10"
+    report = check(rows)
+    assert rules(report) == {"min_above_max"}

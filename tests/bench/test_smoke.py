@@ -1,0 +1,24 @@
+"""Benchmarks are not timed in CI; this only proves each one still runs end to end."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).parents[2] / "bench"
+
+
+@pytest.mark.slow
+def test_validate_benchmark_runs(tmp_path):
+    out = tmp_path / "figures.json"
+    subprocess.run(
+        [sys.executable, str(BENCH / "validate.py"), "--smoke", "--json", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    figures = json.loads(out.read_text())
+    assert figures["needle_valid"] is True
+    assert figures["rows"] > 5_000
+    assert figures["needle_seconds"] > 0 and figures["frictionless_attendance_seconds"] > 0

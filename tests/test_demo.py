@@ -1,0 +1,26 @@
+"""The demo end to end: the issue's definition of done for the foundation.
+
+Every clean submission of the synthetic initiative validates with no problem at all, and
+every messy one reports exactly the problems planted in it.
+"""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from needle.cli import main
+
+
+@pytest.mark.slow
+def test_demo_validates_every_submission_as_planned(tmp_path):
+    result = CliRunner().invoke(main, ["demo", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "All as planned." in result.output
+    manifest = json.loads((tmp_path / "initiative" / "initiative.json").read_text())
+    kinds = [s["kind"] for s in manifest["submissions"]]
+    assert kinds.count("clean") >= 80 and kinds.count("messy") >= 8
+    reports = list((tmp_path / "reports").rglob("*.json"))
+    assert len(reports) == len(kinds)
+    messy = [json.loads(p.read_text()) for p in reports if "_messy" in p.name]
+    assert messy and all(not r["valid"] or r["summary"]["warnings"] for r in messy)

@@ -6,7 +6,10 @@ indicators need (LSOA 2021, ward, local authority, English IMD 2019 decile and q
 and never stores the postcode. Those attributes come from public reference files that a
 user loads once into a store (``load_reference`` / ``needle reference load``), with their
 licences and attribution recorded, and that every derivation then opens
-(``open_reference``). See docs/guides/reference-data.md.
+(``open_reference``). The store also keeps Census 2021 denominators (population by age and
+sex, and by ethnic group, per LSOA). ``build_reference`` builds the same in memory; the
+synthetic initiative uses it on the bundled Trafford files (``bundled_sources``). See
+docs/guides/reference-data.md.
 
 The public surface is this module's ``__all__``; the submodules are internal.
 """
@@ -22,6 +25,7 @@ from needle.reference.lookup import (
 from needle.reference.sources import (
     Sources,
     bundled_sources,
+    read_ethnicity,
     read_imd,
     read_lsoa_lookup,
     read_names,
@@ -30,6 +34,7 @@ from needle.reference.sources import (
 )
 from needle.reference.store import (
     Reference,
+    build_reference,
     load_reference,
     open_reference,
     reference_store_dir,
@@ -44,12 +49,14 @@ __all__ = [
     "Reference",
     "Sources",
     "bridge_imd",
+    "build_reference",
     "bundled_sources",
     "derive_geography",
     "load_reference",
     "normalise_postcode_expr",
     "open_reference",
     "read_boundaries",
+    "read_ethnicity",
     "read_imd",
     "read_lsoa_lookup",
     "read_names",

@@ -54,6 +54,9 @@ def reference() -> None:
 @click.option("--lsoa-lookup", type=_FILE, help="ONS LSOA (2011) to LSOA (2021) lookup CSV.")
 @click.option("--population", type=_FILE, help="Census 2021 population by LSOA and age CSV.")
 @click.option(
+    "--ethnicity", type=_FILE, help="Census 2021 population by LSOA and ethnic group CSV."
+)
+@click.option(
     "--names",
     type=_FILE,
     multiple=True,
@@ -68,6 +71,7 @@ def load(
     lsoa2021_boundaries: Path | None,
     lsoa_lookup: Path | None,
     population: Path | None,
+    ethnicity: Path | None,
     names: tuple[Path, ...],
 ) -> None:
     """Read reference files, bridge IMD 2019 onto LSOA 2021, and write HOME/reference.
@@ -84,6 +88,7 @@ def load(
         "lsoa2021_boundaries": lsoa2021_boundaries,
         "lsoa_lookup": lsoa_lookup,
         "population": population,
+        "ethnicity": ethnicity,
     }
     given = {k: v for k, v in given.items() if v is not None}
     if bundled_trafford:

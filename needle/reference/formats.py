@@ -120,6 +120,22 @@ FORMATS: dict[str, Provenance] = {
         attribution=_ONS,
         url="https://www.ons.gov.uk/datasets/create",
     ),
+    "trafford_ethnicity": Provenance(
+        title="Census 2021 usual residents by ethnic group, Trafford LSOAs",
+        publisher="Trafford Data Lab; Office for National Statistics",
+        licence=OGL,
+        licence_url=OGL_URL,
+        attribution=f"Trafford Data Lab (https://www.trafforddatalab.io). {_ONS}",
+        url="https://github.com/traffordDataLab/open_data",
+    ),
+    "ons_census_ethnicity": Provenance(
+        title="Census 2021 usual residents by LSOA and ethnic group (custom dataset)",
+        publisher="Office for National Statistics",
+        licence=OGL,
+        licence_url=OGL_URL,
+        attribution=_ONS,
+        url="https://www.ons.gov.uk/datasets/create",
+    ),
     "ons_lsoa_lookup": Provenance(
         title="LSOA (2011) to LSOA (2021) lookup for England and Wales",
         publisher="Office for National Statistics (Open Geography Portal)",

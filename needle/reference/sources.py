@@ -25,10 +25,13 @@ from needle.reference.formats import (
     read_header,
     resolve_columns,
 )
+from needle.standard import load_standard, normalise_token
 
 __all__ = [
     "Sources",
     "bundled_sources",
+    "ethnicity_label_map",
+    "read_ethnicity",
     "read_imd",
     "read_lsoa_lookup",
     "read_names",
@@ -76,6 +79,7 @@ class Sources:
     ``imd``: mySociety composite UK IMD or IoD 2019 File 1 (CSV or XLSX).
     ``lsoa2011_boundaries`` / ``lsoa2021_boundaries``: LSOA boundary GeoJSON (lon/lat).
     ``population``: Census 2021 residents by LSOA 2021 and single year of age.
+    ``ethnicity``: Census 2021 residents by LSOA 2021 and ethnic group.
     ``lsoa_lookup``: the ONS LSOA (2011) to LSOA (2021) lookup CSV.
     ``names``: ONS "names and codes" CSVs, for ward and local authority names the ONSPD
     does not carry. ``note`` is recorded in the manifest (e.g. where bundled extracts came
@@ -88,6 +92,7 @@ class Sources:
     lsoa2021_boundaries: Path | None = None
     population: Path | None = None
     lsoa_lookup: Path | None = None
+    ethnicity: Path | None = None
     names: tuple[Path, ...] = ()
     note: str | None = None
 
@@ -100,6 +105,7 @@ class Sources:
             "lsoa2021_boundaries",
             "population",
             "lsoa_lookup",
+            "ethnicity",
         ):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Path):
@@ -118,6 +124,7 @@ def bundled_sources() -> Sources:
         lsoa2011_boundaries=DATA / "trafford_lsoa_2011_generalised.geojson.gz",
         lsoa2021_boundaries=DATA / "trafford_lsoa_2021_generalised.geojson.gz",
         population=DATA / "trafford_population_by_sex_and_age_lsoa_2021.csv.gz",
+        ethnicity=DATA / "trafford_population_ethnic_group_lsoa_2021.csv.gz",
         note="Trafford extracts bundled with Needle for the demo "
         "(needle/reference/data/ATTRIBUTION.txt).",
     )
@@ -397,6 +404,104 @@ def read_population(path: Path) -> tuple[pl.DataFrame, SourceInfo, dict[str, obj
         .sort(["lsoa21", "sex", "age"])
     )
     return frame, describe_source("population", fmt, path, rows), stats
+
+
+TRAFFORD_ETHNICITY = {
+    "lsoa21": ("area_code",),
+    "group": ("ethnic_group",),
+    "count": ("value",),
+}
+ONS_ETHNICITY = {
+    "lsoa21": ("Lower layer Super Output Areas Code", "lsoa21cd"),
+    "group": ("Ethnic group (20 categories)", r"re:ethnic group \(\d+ categories\)"),
+    "count": ("Observation",),
+}
+# Census rows that are not an ethnic group: ONS's "Does not apply" (always 0 for usual
+# residents) and totals.
+_NOT_A_GROUP = {"does_not_apply", "total", "all_usual_residents"}
+
+
+def ethnicity_label_map() -> dict[str, str]:
+    """Census 2021 ethnic group label (normalised) -> the standard's ethnicity code.
+
+    The standard's ``ethnicity`` code list carries the ONS 2021 labels as published, so a
+    Census file maps by label; a file that already holds the codes maps too.
+    """
+    codes = [c for c in load_standard().codelists["ethnicity"].codes if c.group]
+    out = {normalise_token(c.code): c.code for c in codes}
+    out.update({normalise_token(c.label): c.code for c in codes})
+    return out
+
+
+def read_ethnicity(path: Path) -> tuple[pl.DataFrame, SourceInfo, dict[str, object]]:
+    """Census 2021 usual residents by LSOA 2021 and ethnic group, as the standard's codes.
+
+    Formats: an ONS "create a custom dataset" CSV (LSOA x Ethnic group (20 categories)) and
+    the Trafford Data Lab long file. The Census labels ("White: Irish") become the codes of
+    the standard's ``ethnicity`` code list (``white_irish``); a label that is not one of the
+    19 ONS 2021 groups is an error, "Does not apply" and total rows are skipped. An LSOA
+    without a row for every group in the file is dropped and counted, as for population.
+    """
+    header = read_header(path)
+    cols, missing = resolve_columns(header, ONS_ETHNICITY)
+    fmt = "ons_census_ethnicity"
+    if missing:
+        cols, missing = resolve_columns(header, TRAFFORD_ETHNICITY)
+        fmt = "trafford_ethnicity"
+        if missing:
+            raise missing_columns_error(
+                path,
+                'a Census 2021 ethnic group file ("Lower layer Super Output Areas Code", '
+                '"Ethnic group (20 categories)", "Observation"; or the Trafford Data Lab '
+                "format)",
+                missing,
+            )
+    raw = (
+        pl.scan_csv(path, infer_schema=False, with_column_names=_strip_bom)
+        .select(
+            _code(pl.col(cols["lsoa21"])).alias("lsoa21"),
+            pl.col(cols["group"]).str.strip_chars().alias("label"),
+            pl.col(cols["count"]).str.strip_chars().cast(pl.Int64, strict=False).alias("count"),
+        )
+        .collect()
+    )
+    rows = raw.height
+    labels = {label: normalise_token(label or "") for label in raw["label"].unique()}
+    codes = ethnicity_label_map()
+    unknown = sorted(str(k) for k, v in labels.items() if v not in codes and v not in _NOT_A_GROUP)
+    if unknown:
+        raise NeedleInputError(
+            f"{path.name}: {len(unknown)} ethnic groups are not Census 2021 groups Needle "
+            f'knows (first: "{unknown[0]}"); the ONS 2021 labels such as "White: Irish" are '
+            "needed (see the ethnicity code list of the standard)."
+        )
+    mapping = {k: codes[v] for k, v in labels.items() if v in codes}
+    frame = raw.filter(pl.col("label").is_in(list(mapping))).with_columns(
+        pl.col("label").replace_strict(mapping, return_dtype=pl.String).alias("ethnicity")
+    )
+    if frame["count"].null_count() or (frame["count"] < 0).any():
+        raise NeedleInputError(f"{path.name}: some counts are not whole numbers.")
+    frame = frame.filter(pl.col("lsoa21").is_not_null())
+    dupes = frame.filter(pl.struct("lsoa21", "ethnicity").is_duplicated())
+    if dupes.height:
+        raise NeedleInputError(
+            f"{path.name}: LSOA {dupes['lsoa21'][0]} has more than one row for "
+            f'"{dupes["label"][0]}"; one count per LSOA and ethnic group is expected.'
+        )
+    groups = frame["ethnicity"].n_unique()
+    sizes = frame.group_by("lsoa21").agg(pl.len().alias("n"))
+    complete = sizes.filter(pl.col("n") == groups)["lsoa21"]
+    stats = {
+        "lsoas": complete.len(),
+        "lsoas_dropped_incomplete": sizes.height - complete.len(),
+        "groups": groups,
+    }
+    frame = (
+        frame.filter(pl.col("lsoa21").is_in(complete.implode()))
+        .select("lsoa21", "ethnicity", pl.col("count").cast(pl.Int32))
+        .sort(["lsoa21", "ethnicity"])
+    )
+    return frame, describe_source("ethnicity", fmt, path, rows), stats
 
 
 LSOA_LOOKUP = {"lsoa11": ("LSOA11CD",), "lsoa21": ("LSOA21CD",)}

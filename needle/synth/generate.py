@@ -39,13 +39,17 @@ LAST_PERIOD = "2026-Q3"
 PEOPLE_AT_SCALE_1 = 4000
 INITIATIVE_NAME = "Trafford Together for Young People (synthetic)"
 
+# The bundled Trafford extracts (needle/reference/data/ATTRIBUTION.txt) the generator reads.
 ATTRIBUTION = [
     "Postcodes, wards and LSOAs: Trafford Data Lab, from the ONS Postcode Directory. "
-    "Contains public sector information licensed under the Open Government Licence v3.0.",
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Contains OS data © Crown copyright and database right. "
+    "Contains Royal Mail data © Royal Mail copyright and database right.",
     "Population by age, sex and ethnic group: ONS Census 2021, via Trafford Data Lab. "
     "Contains public sector information licensed under the Open Government Licence v3.0.",
     "Children's centres: Trafford Data Lab. Open Government Licence v3.0.",
-    "LSOA 2011 boundaries: ONS Open Geography, via Trafford Data Lab. "
+    "LSOA 2011 and 2021 boundaries (to bridge IMD 2019 to LSOA 2021): ONS Open Geography, "
+    "via Trafford Data Lab. "
     "Contains OS data © Crown copyright and database right. Open Government Licence v3.0.",
     "Index of Multiple Deprivation 2019: mySociety composite UK IMD, CC BY 4.0, from MHCLG "
     "English Indices of Deprivation 2019 (OGL v3.0).",

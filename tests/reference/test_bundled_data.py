@@ -34,7 +34,8 @@ def test_bundled_data_is_small():
 def test_sources_point_at_bundled_files():
     sources = bundled_sources()
     for path in (sources.postcodes, sources.imd, sources.lsoa2011_boundaries,
-                 sources.lsoa2021_boundaries, sources.population):  # fmt: skip
+                 sources.lsoa2021_boundaries, sources.population,
+                 sources.ethnicity):  # fmt: skip
         assert path.is_file() and path.parent == DATA
 
 
@@ -42,10 +43,32 @@ def test_gzipped_extracts_are_the_original_files(shared):
     attribution = (DATA / "ATTRIBUTION.txt").read_text(encoding="utf-8")
     for name in ("trafford_postcodes.csv", "trafford_lsoa_2011_generalised.geojson",
                  "trafford_lsoa_2021_generalised.geojson",
-                 "trafford_population_by_sex_and_age_lsoa_2021.csv"):  # fmt: skip
+                 "trafford_population_by_sex_and_age_lsoa_2021.csv",
+                 "trafford_population_ethnic_group_lsoa_2021.csv"):  # fmt: skip
         original = (shared / name).read_bytes()
         assert gzip.decompress((DATA / f"{name}.gz").read_bytes()) == original
         assert hashlib.sha256(original).hexdigest() in attribution
+
+
+def test_childrens_centres_are_the_original_file(shared):
+    attribution = (DATA / "ATTRIBUTION.txt").read_text(encoding="utf-8")
+    name = "trafford_childrens_centres.csv"
+    original = (shared / name).read_bytes()
+    assert (DATA / name).read_bytes() == original
+    assert hashlib.sha256(original).hexdigest() in attribution
+
+
+def test_every_sha256_in_the_attribution_is_of_a_bundled_file():
+    """Without the full files: each bundled file's original digest is the one recorded."""
+    attribution = (DATA / "ATTRIBUTION.txt").read_text(encoding="utf-8")
+    for path in DATA.iterdir():
+        if path.suffix == ".gz":
+            digest = hashlib.sha256(gzip.decompress(path.read_bytes())).hexdigest()
+        elif path.name in ("trafford_childrens_centres.csv",):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            continue  # licences, the attribution itself, the IMD extract (rows selected)
+        assert digest in attribution, f"{path.name}: SHA-256 not in ATTRIBUTION.txt"
 
 
 def test_imd_extract_is_the_trafford_rows_of_the_composite_file(shared):

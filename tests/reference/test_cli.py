@@ -15,6 +15,7 @@ def test_load_bundled_then_show(tmp_path):
     result = runner.invoke(reference, ["load", "--home", str(tmp_path), "--bundled-trafford"])
     assert result.exit_code == 0, result.output
     assert "IMD 2019 decile for 139 of 139 in England" in result.output
+    assert "ethnicity: 139 LSOAs by 19 ethnic groups" in result.output
     assert open_reference(tmp_path / "reference").postcodes.height == 11_264
 
     shown = runner.invoke(reference, ["show", "--home", str(tmp_path)])

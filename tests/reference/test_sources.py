@@ -15,12 +15,14 @@ from needle.errors import NeedleInputError
 from needle.reference import (
     bundled_sources,
     read_boundaries,
+    read_ethnicity,
     read_imd,
     read_lsoa_lookup,
     read_names,
     read_population,
     read_postcodes,
 )
+from needle.standard import load_standard
 
 from .conftest import FIXTURES
 
@@ -211,6 +213,71 @@ def test_population_missing_columns(tmp_path):
     path.write_text("area_code,age,value\nE01006109,Aged 1 year,3\n", encoding="utf-8")
     with pytest.raises(NeedleInputError, match=r'pop.csv.*"sex"'):
         read_population(path)
+
+
+# --- ethnicity ------------------------------------------------------------------------
+
+
+def test_trafford_ethnicity_becomes_the_standards_codes():
+    frame, info, stats = read_ethnicity(bundled_sources().ethnicity)
+    assert info.format == "trafford_ethnicity" and info.licence == "OGL-UK-3.0"
+    assert info.rows == 139 * 19
+    assert stats == {"lsoas": 139, "lsoas_dropped_incomplete": 0, "groups": 19}
+    assert frame.columns == ["lsoa21", "ethnicity", "count"]
+    codes = {c.code for c in load_standard().codelists["ethnicity"].codes if c.group}
+    assert set(frame["ethnicity"]) == codes
+    one = frame.filter(pl.col("lsoa21") == "E01006109")
+    assert dict(one.select("ethnicity", "count").iter_rows())["asian_indian"] == 41
+
+
+def _ons_ethnicity(path: Path, rows: list[tuple[str, str, int]]) -> Path:
+    lines = [
+        "Lower layer Super Output Areas Code,Lower layer Super Output Areas,"
+        "Ethnic group (20 categories) Code,Ethnic group (20 categories),Observation"
+    ]
+    lines += [f'{lsoa},Trafford,{i},"{label}",{n}' for i, (lsoa, label, n) in enumerate(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _census_labels() -> list[str]:
+    return [c.label for c in load_standard().codelists["ethnicity"].codes if c.group]
+
+
+def test_ons_custom_dataset_ethnicity(tmp_path):
+    rows = [("E01006109", "Does not apply", 0)]
+    rows += [(lsoa, label, i) for lsoa in ("E01006109", "E01006112")
+             for i, label in enumerate(_census_labels())]  # fmt: skip
+    rows.pop()  # E01006112 is cut short: dropped, counted
+    frame, info, stats = read_ethnicity(_ons_ethnicity(tmp_path / "eth.csv", rows))
+    assert info.format == "ons_census_ethnicity" and info.rows == 1 + 19 * 2 - 1
+    assert stats == {"lsoas": 1, "lsoas_dropped_incomplete": 1, "groups": 19}
+    assert frame.height == 19 and set(frame["lsoa21"]) == {"E01006109"}
+    first = dict(frame.select("ethnicity", "count").iter_rows())
+    assert first["asian_bangladeshi"] == 0 and first["other_any"] == 18
+
+
+def test_ethnicity_labels_must_be_census_2021_groups(tmp_path):
+    old_label = "Asian/Asian British: Indian"  # the 2011 Census wording
+    path = _ons_ethnicity(tmp_path / "eth2011.csv", [("E01006109", old_label, 3)])
+    with pytest.raises(NeedleInputError, match=r'eth2011.csv.*"Asian/Asian British: Indian"'):
+        read_ethnicity(path)
+
+
+def test_ethnicity_duplicate_rows_and_bad_counts(tmp_path):
+    label = _census_labels()[0]
+    path = _ons_ethnicity(tmp_path / "dup.csv", [("E01006109", label, 1)] * 2)
+    with pytest.raises(NeedleInputError, match=r"dup.csv: LSOA E01006109 has more than one"):
+        read_ethnicity(path)
+    path = tmp_path / "bad.csv"
+    path.write_text(f'area_code,ethnic_group,value\nE01006109,"{label}",x\n', encoding="utf-8")
+    with pytest.raises(NeedleInputError, match=r"bad.csv: some counts are not whole numbers"):
+        read_ethnicity(path)
+
+
+def test_ethnicity_missing_columns(tmp_path):
+    with pytest.raises(NeedleInputError, match=r'ethnic group file.*"ethnic_group"'):
+        read_ethnicity(bundled_sources().population)
 
 
 # --- boundaries -----------------------------------------------------------------------

@@ -11,8 +11,19 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from needle.errors import NeedleInputError
-from needle.reference import Sources, bundled_sources, load_reference, open_reference
-from needle.reference.store import LSOA_SCHEMA, POPULATION_SCHEMA, POSTCODE_SCHEMA
+from needle.reference import (
+    Sources,
+    build_reference,
+    bundled_sources,
+    load_reference,
+    open_reference,
+)
+from needle.reference.store import (
+    ETHNICITY_SCHEMA,
+    LSOA_SCHEMA,
+    POPULATION_SCHEMA,
+    POSTCODE_SCHEMA,
+)
 
 from .conftest import FIXTURES
 
@@ -22,22 +33,26 @@ def test_round_trip(trafford):
     assert_frame_equal(opened.postcodes, trafford.postcodes)
     assert_frame_equal(opened.lsoa, trafford.lsoa)
     assert_frame_equal(opened.population, trafford.population)
+    assert_frame_equal(opened.ethnicity, trafford.ethnicity)
     assert opened.manifest == trafford.manifest
     assert dict(opened.postcodes.schema) == POSTCODE_SCHEMA
     assert dict(opened.lsoa.schema) == LSOA_SCHEMA
     assert dict(opened.population.schema) == POPULATION_SCHEMA
+    assert dict(opened.ethnicity.schema) == ETHNICITY_SCHEMA
     assert sorted(p.name for p in trafford.directory.iterdir()) == [
-        "lsoa.parquet", "manifest.json", "population.parquet", "postcodes.parquet"
+        "ethnicity.parquet", "lsoa.parquet", "manifest.json", "population.parquet",
+        "postcodes.parquet",
     ]  # fmt: skip
 
 
 def test_manifest_records_sources_licences_and_counts(trafford):
     m = json.loads((trafford.directory / "manifest.json").read_text(encoding="utf-8"))
-    assert m["format"] == "needle-reference" and m["format_version"] == 1
+    assert m["format"] == "needle-reference" and m["format_version"] == 2
     assert datetime.fromisoformat(m["loaded_at"]).tzinfo is not None
     roles = {s["role"]: s for s in m["sources"]}
     assert set(roles) == {
-        "postcodes", "imd", "lsoa2011_boundaries", "lsoa2021_boundaries", "population"
+        "postcodes", "imd", "lsoa2011_boundaries", "lsoa2021_boundaries", "population",
+        "ethnicity",
     }  # fmt: skip
     assert roles["imd"]["licence"] == "CC-BY-4.0" and "mySociety" in roles["imd"]["attribution"]
     assert roles["postcodes"]["licence"] == "OGL-UK-3.0"
@@ -49,9 +64,13 @@ def test_manifest_records_sources_licences_and_counts(trafford):
         "postcodes": {"file": "postcodes.parquet", "rows": 11_264},
         "lsoa": {"file": "lsoa.parquet", "rows": 139},
         "population": {"file": "population.parquet", "rows": 91 * 91 * 2},
+        "ethnicity": {"file": "ethnicity.parquet", "rows": 139 * 19},
     }
     assert m["postcodes"]["wards"] == 21 and m["postcodes"]["local_authorities"] == 1
     assert m["population"]["lsoas_without_population"] == 48
+    assert m["ethnicity"] == {
+        "lsoas": 139, "lsoas_dropped_incomplete": 0, "groups": 19, "lsoas_without_ethnicity": 0
+    }  # fmt: skip
     assert m["warnings"] == ["1 LSOA with incomplete rows in the population file left out."]
     assert any("Open Government Licence" in a for a in trafford.attributions())
     assert len(trafford.attributions()) == len(set(trafford.attributions()))
@@ -69,7 +88,26 @@ def test_describe(trafford):
     assert "IMD 2019 decile for 139 of 139 in England (unchanged 137, located 2)" in text
     assert "postcodes with an IMD decile: 11,264 of 11,264" in text
     assert "1 local authority, 21 wards" in text
+    assert "ethnicity: 139 LSOAs by 19 ethnic groups" in text
     assert "CC-BY-4.0" in text and "Attribution" in text
+
+
+def test_ethnicity_table_is_census_counts_by_standard_code(trafford):
+    eth = trafford.ethnicity
+    assert eth.height == 139 * 19 and eth["lsoa21"].n_unique() == 139
+    assert set(eth["lsoa21"]) == set(trafford.lsoa["lsoa21"])
+    one = dict(eth.filter(pl.col("lsoa21") == "E01006109").select("ethnicity", "count").iter_rows())
+    assert one["asian_bangladeshi"] == 6 and one["asian_pakistani"] == 119
+    assert eth["count"].min() >= 0
+
+
+def test_build_reference_writes_nothing(tmp_path, monkeypatch, trafford):
+    monkeypatch.chdir(tmp_path)
+    built = build_reference(bundled_sources())
+    assert built.directory is None and list(tmp_path.iterdir()) == []
+    for name, frame in built.tables().items():
+        assert_frame_equal(frame, getattr(trafford, name))
+    assert built.describe().startswith("Reference data in memory (not saved)")
 
 
 def test_reload_replaces_the_whole_store(tmp_path):
@@ -87,7 +125,7 @@ def test_reload_replaces_the_whole_store(tmp_path):
     )
     opened = open_reference(store)
     assert opened.postcodes.height == second.postcodes.height == 8
-    assert opened.population.height == 0
+    assert opened.population.height == 0 and opened.ethnicity.height == 0
     assert sorted(p.name for p in (tmp_path / "home").iterdir()) == ["reference"]  # no debris
 
 
@@ -160,7 +198,7 @@ def test_open_errors(tmp_path):
 
     manifest["format_version"] = 99
     (store / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(NeedleInputError, match=r"format 99.*reads format 1"):
+    with pytest.raises(NeedleInputError, match=r"format 99.*reads format 2"):
         open_reference(store)
 
     (store / "manifest.json").write_text("{", encoding="utf-8")

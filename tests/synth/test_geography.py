@@ -1,34 +1,17 @@
-"""Finding and shaping the Trafford reference data."""
+"""Shaping the bundled Trafford reference data for the generator."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import replace
 
 import numpy as np
+import polars as pl
 import pytest
 
 from needle.errors import NeedleInputError
+from needle.reference import build_reference, bundled_sources
 from needle.synth import geography
-from needle.synth.geography import REFERENCE_ENV, load_geography, reference_dir
-
-
-def test_the_reference_data_is_found_beside_the_repository():
-    assert (reference_dir() / "trafford_postcodes.csv").is_file()
-
-
-def test_the_environment_variable_wins(monkeypatch: pytest.MonkeyPatch):
-    real = reference_dir()
-    monkeypatch.setenv(REFERENCE_ENV, str(real.parent))  # the parent of geography/ works too
-    assert reference_dir() == real / "geography" or reference_dir() == real
-
-
-def test_missing_reference_data_is_a_clear_user_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-):
-    monkeypatch.setenv(REFERENCE_ENV, str(tmp_path))
-    monkeypatch.setattr(geography, "__file__", str(tmp_path / "a/b/c/geography.py"))
-    with pytest.raises(NeedleInputError, match=REFERENCE_ENV):
-        reference_dir()
+from needle.synth.geography import geography_from_reference, load_geography
 
 
 def test_every_lsoa_has_people_ethnicity_and_deprivation():
@@ -38,4 +21,48 @@ def test_every_lsoa_has_people_ethnicity_and_deprivation():
     assert np.allclose(geo.ethnicity_share.sum(axis=1), 1)
     assert len(geo.ethnicity_codes) == 19
     assert set(np.unique(geo.imd_decile)) <= set(range(1, 11)) and geo.imd_decile.min() >= 1
-    assert geo.estimated.sum() == 47  # LSOAs missing from the age file, estimated honestly
+    # 47 LSOAs are absent from the age file and one is cut short (the reference store
+    # leaves it out): their ages are estimated, honestly.
+    assert geo.estimated.sum() == 48
+
+
+def test_it_reads_only_the_bundled_files(monkeypatch: pytest.MonkeyPatch):
+    """No environment variable and no folder beside the repository is consulted."""
+    monkeypatch.setenv("NEEDLE_REFERENCE_DIR", "/nonexistent")
+    assert geography.CHILDRENS_CENTRES.is_file()
+    assert geography.CHILDRENS_CENTRES.parent == bundled_sources().postcodes.parent
+    assert not hasattr(geography, "reference_dir")
+    geography.load_geography.cache_clear()
+    try:
+        assert len(load_geography().lsoas) == 139
+    finally:
+        geography.load_geography.cache_clear()
+
+
+def test_deciles_are_the_reference_bridge():
+    ref = build_reference(bundled_sources())
+    geo = geography_from_reference(ref)
+    bridged = dict(zip(ref.lsoa["lsoa21"], ref.lsoa["imd_decile"], strict=True))
+    assert geo.imd_decile.tolist() == [bridged[code] for code in geo.lsoas]
+    # The two LSOA 2021 codes new since 2011 lie inside E01006185 (decile 2).
+    for code in ("E01034000", "E01034001"):
+        assert geo.imd_decile[geo.lsoas.index(code)] == 2
+
+
+def test_postcodes_are_written_as_people_write_them():
+    pcs = load_geography().postcodes
+    assert pcs.height == 11_264
+    assert pcs["postcode"].str.contains(r"^[A-Z0-9]{2,4} [0-9][A-Z]{2}$").all()
+    venues = {v.postcode for v in load_geography().venues}
+    assert venues and venues <= set(pcs["postcode"])
+
+
+def test_an_lsoa_without_a_decile_is_an_error_not_a_guess():
+    ref = build_reference(bundled_sources())
+    lsoa = ref.lsoa.with_columns(
+        pl.when(pl.col("lsoa21") == "E01034000").then(None).otherwise("imd_decile")
+        .alias("imd_decile")
+    )  # fmt: skip
+    message = r"without an IMD 2019 decile.*: 1 \(first: E01034000\)"
+    with pytest.raises(NeedleInputError, match=message):
+        geography_from_reference(replace(ref, lsoa=lsoa))

@@ -1,18 +1,8 @@
-"""Fixtures for the validator's tests.
-
-``submission_builders`` (beside this file) builds submissions in code; it is put on the
-import path here so test modules can import it under either pytest import mode.
-"""
+"""Fixtures for the validator's tests (``submission_builders`` is in tests/)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
 from submission_builders import PERIOD, TODAY, Rows, clean_rows, write_folder
 
 from needle.validation import Report, validate_path

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-
 from submission_builders import PERIOD, TODAY, clean_rows, write_folder
 
 from needle.pseudonymise.submission import pseudonymise_tables

@@ -114,6 +114,110 @@ def standard_export(outdir: Path, standard_version: str | None) -> None:
         click.echo(f"Wrote {path}")
 
 
+_HOME = click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    help="The initiative's home folder (default: $NEEDLE_HOME, else the current folder).",
+)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--org", required=True, help="The partner's code, e.g. TYC.")
+@click.option("--period", required=True, help="The reporting period, e.g. 2026-Q3.")
+@_HOME
+def submit(path: Path, org: str, period: str, home: Path | None) -> None:
+    """Submit a workbook, CSVs or a prepared package to the pool.
+
+    A raw file is validated and pseudonymised in memory on arrival; an invalid one is kept
+    with its report and not pooled. Exit status: 0 accepted (or already received), 1 invalid.
+    """
+    from needle.ingest import submit_path
+    from needle.initiative import open_home
+    from needle.periods import parse_period
+
+    the_home = open_home(home)
+    parsed = parse_period(period)
+    pool = the_home.open_pool()
+    label = f"{org.upper()} {parsed.label}"
+    try:
+        with click.progressbar(length=4, label=label, show_percent=False) as bar:
+
+            def step(name: str) -> None:
+                bar.label = f"{label}: {name}"
+                bar.update(1)
+
+            result = submit_path(
+                pool,
+                path,
+                org=org.upper(),
+                period=parsed,
+                secret=the_home.linkage_secret(),
+                reference=the_home.open_reference(),
+                progress=step,
+            )
+    finally:
+        pool.close()
+    sub = result.submission
+    if not result.created:
+        click.echo(f"Already received: identical to version {sub.version} ({sub.state}).")
+    elif sub.state == "accepted":
+        rows = ", ".join(f"{k} {v:,}" for k, v in sub.rows.items() if v)
+        click.echo(f"Accepted as version {sub.version} of {sub.org} {sub.period}: {rows}.")
+    else:
+        errors = result.report["summary"]["errors"]
+        click.echo(f"Not accepted: {errors:,} error(s). Fix them and submit again.")
+    for note in result.notes:
+        click.echo(f"Note: {note}")
+    if sub.state == "invalid":
+        click.echo(f"Run `needle validate {path} --period {parsed.label}` to see every problem.")
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--period", required=True, help="The reporting period, e.g. 2026-Q3.")
+@click.option("--org", help="Your partner code, recorded in the package.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Package file (default: PATH.needle.zip).",
+)
+@click.option(
+    "--secret-file",
+    type=click.Path(path_type=Path),
+    help="The linkage secret the backbone gave you (or set NEEDLE_LINKAGE_SECRET).",
+)
+def prepare(
+    path: Path, period: str, org: str | None, output: Path | None, secret_file: Path | None
+) -> None:
+    """Pseudonymise a submission on your own machine, so no identifier leaves it.
+
+    Writes a package with no names, dates of birth or postcodes, to send with
+    `needle submit`. Exit status: 0 written, 1 invalid (nothing written).
+    """
+    from needle.ingest import prepare_path
+    from needle.periods import parse_period
+    from needle.pseudonymise import load_secret
+    from needle.reference import build_reference, bundled_sources
+
+    parsed = parse_period(period)
+    output = output or path.with_name(f"{path.stem}.needle.zip")
+    result = prepare_path(
+        path,
+        output,
+        period=parsed,
+        secret=load_secret(secret_file),
+        reference=build_reference(bundled_sources()),
+        org=org.upper() if org else None,
+    )
+    if result.package is None:
+        click.echo(result.report.render_text())
+        sys.exit(1)
+    click.echo(f"Wrote {result.package}: no names, dates of birth or postcodes inside.")
+
+
 @main.command()
 @click.argument("outdir", type=click.Path(path_type=Path))
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same initiative.")
@@ -139,9 +243,14 @@ def demo(workdir: Path, seed: int) -> None:
 
 def _register_groups() -> None:
     """Command groups that live beside the code they drive."""
+    from needle.initiative.cli import init
+    from needle.pool.cli import COMMANDS
     from needle.reference.cli import reference
 
+    main.add_command(init)
     main.add_command(reference)
+    for command in COMMANDS:
+        main.add_command(command)
 
 
 _register_groups()

@@ -1,82 +1,68 @@
-"""The demo: a synthetic initiative, every submission validated, a summary a person can read.
+"""The demo: a synthetic initiative, every submission sent to the pool, a readable summary.
 
-It is also the end-to-end check of the foundation: the synthetic generator plants known
-problems in some submissions, and the demo shows whether the validator found each of them
-and nothing else.
+It is also an end-to-end check: the synthetic generator plants known problems in some
+submissions, and the demo shows whether the validator found each of them and nothing else,
+and that exactly the clean submissions were pooled.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from needle.periods import parse_period
-from needle.validation import validate_path
-from needle.validation.report import Report
 
 ProblemKey = tuple[str, str | None, int | None, str | None]  # rule, entity, row, column
+ENTITIES = (
+    "young_people",
+    "provisions",
+    "sessions",
+    "attendance",
+    "measurements",
+    "referrals",
+    "milestones",
+)
 
 
-def problem_keys(report: Report) -> set[ProblemKey]:
-    return {(p.rule, p.entity, p.row, p.column) for p in report.problems}
-
-
-def expected_keys(expected: list[dict[str, Any]]) -> set[ProblemKey]:
-    return {(e["rule"], e.get("entity"), e.get("row"), e.get("column")) for e in expected}
+def problem_keys(report: dict[str, Any]) -> set[ProblemKey]:
+    return {(p["rule"], p["entity"], p["row"], p["column"]) for p in report["problems"]}
 
 
 @dataclass
 class Checked:
-    """One submission of the synthetic initiative, validated and compared with its plan."""
+    """One submission of the synthetic initiative, as the pool received it, against its plan."""
 
     org: str
     period: str
     path: str
     kind: str  # clean or messy
-    report: Report
-    missing: set[ProblemKey] = field(default_factory=set)  # planted, not reported
-    unexpected: set[ProblemKey] = field(default_factory=set)  # reported, not planted
+    state: str  # the pool's verdict: accepted or invalid
+    report: dict[str, Any]
+    planted: set[ProblemKey] = field(default_factory=set)
+
+    @property
+    def missing(self) -> set[ProblemKey]:
+        return self.planted - problem_keys(self.report)
+
+    @property
+    def unexpected(self) -> set[ProblemKey]:
+        return problem_keys(self.report) - self.planted
 
     @property
     def as_planned(self) -> bool:
         if self.kind == "clean":
-            return not self.report.problems and self.report.valid
-        return not self.missing and not self.unexpected
-
-
-def check_initiative(initiative: Path, reports: Path | None = None) -> list[Checked]:
-    """Validate every submission listed in ``initiative.json`` and compare with the plan.
-
-    Clean submissions must have no problem at all; messy ones exactly the planted problems.
-    """
-    manifest = json.loads((initiative / "initiative.json").read_text(encoding="utf-8"))
-    results = []
-    for entry in manifest["submissions"]:
-        report = validate_path(initiative / entry["path"], period=parse_period(entry["period"]))
-        checked = Checked(entry["org"], entry["period"], entry["path"], entry["kind"], report)
-        if entry["kind"] == "messy":
-            planned = json.loads((initiative / entry["expected"]).read_text(encoding="utf-8"))
-            found, wanted = problem_keys(report), expected_keys(planned)
-            checked.missing, checked.unexpected = wanted - found, found - wanted
-        if reports is not None:
-            _write_report(reports, entry, report)
-        results.append(checked)
-    return results
-
-
-def _write_report(reports: Path, entry: dict[str, Any], report: Report) -> None:
-    name = Path(entry["path"]).name.split(".")[0]
-    folder = reports / entry["org"]
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.json").write_text(report.to_json() + "\n", encoding="utf-8")
-    (folder / f"{name}.txt").write_text(report.render_text() + "\n", encoding="utf-8")
+            return self.state == "accepted" and not self.report["problems"]
+        return self.state == "invalid" and not self.missing and not self.unexpected
 
 
 def run_demo(workdir: Path, *, seed: int = 2026, echo: Callable[[str], None] = print) -> bool:
-    """Build the synthetic initiative (once per seed), validate everything, print a summary."""
+    """Build the synthetic initiative (once per seed) and a fresh home, submit everything."""
     from needle.synth import generate
 
     initiative = workdir / "initiative"
@@ -86,44 +72,115 @@ def run_demo(workdir: Path, *, seed: int = 2026, echo: Callable[[str], None] = p
         echo(generate(initiative, seed=seed).describe())
     else:
         echo(f"Using the synthetic initiative already in {initiative}.")
-
-    reports = workdir / "reports"
-    echo(f"\nValidating every submission; reports go to {reports}/ ...")
-    results = check_initiative(initiative, reports)
+    results, pool_summary = submit_initiative(
+        initiative, workdir / "home", workdir / "reports", echo=echo
+    )
     echo(summarise(results))
-    return all(r.as_planned for r in results)
+    echo(pool_summary)
+    ok = all(r.as_planned for r in results)
+    echo("\nAll as planned." if ok else "\nSome submissions did not go as planned.")
+    return ok
+
+
+def submit_initiative(
+    initiative: Path, home_dir: Path, reports: Path, *, echo: Callable[[str], None]
+) -> tuple[list[Checked], str]:
+    """Create the initiative's home and submit every file in the order partners would.
+
+    Each messy submission goes first and is rejected with its report; its corrected
+    version follows and is accepted.
+    """
+    from needle.ingest import submit_path
+    from needle.initiative import init_home, open_home, trafford_demo_config
+
+    if (home_dir / "needle.toml").exists():
+        shutil.rmtree(home_dir)  # the demo starts its pool afresh each run
+    echo(f"\nCreating the initiative's home in {home_dir} ...")
+    init_home(home_dir, trafford_demo_config())
+    home = open_home(home_dir)
+    manifest = json.loads((initiative / "initiative.json").read_text(encoding="utf-8"))
+    order = sorted(
+        manifest["submissions"], key=lambda e: (e["period"], e["org"], e["kind"] != "messy")
+    )
+    secret, reference = home.linkage_secret(), home.open_reference()
+    echo(f"Submitting {len(order)} files (validate, pseudonymise, pool); reports in {reports}/")
+    results = []
+    with home.open_pool() as pool:
+        for entry in order:
+            result = submit_path(
+                pool,
+                initiative / entry["path"],
+                org=entry["org"],
+                period=parse_period(entry["period"]),
+                secret=secret,
+                reference=reference,
+            )
+            checked = Checked(
+                entry["org"],
+                entry["period"],
+                entry["path"],
+                entry["kind"],
+                result.submission.state,
+                result.report,
+            )
+            if entry["kind"] == "messy":
+                planned = json.loads((initiative / entry["expected"]).read_text("utf-8"))
+                checked.planted = {
+                    (e["rule"], e.get("entity"), e.get("row"), e.get("column")) for e in planned
+                }
+            _write_report(reports, entry, result.report)
+            results.append(checked)
+        summary = describe_pool(pool)
+    return results, summary
+
+
+def _write_report(reports: Path, entry: dict[str, Any], report: dict[str, Any]) -> None:
+    name = Path(entry["path"]).name.split(".")[0]
+    folder = reports / entry["org"]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 def summarise(results: list[Checked]) -> str:
     clean = [r for r in results if r.kind == "clean"]
     messy = [r for r in results if r.kind == "messy"]
-    rows = sum(sum(r.report.rows.values()) for r in clean)
+    rows = sum(sum(r.report["summary"]["rows"].values()) for r in clean)
     lines = [
         "",
         f"{len(clean)} submissions from {len({r.org for r in clean})} partners, "
-        f"{rows:,} rows: {sum(r.report.valid for r in clean)} valid.",
+        f"{rows:,} rows: {sum(r.state == 'accepted' for r in clean)} accepted.",
     ]
     for r in clean:
         if not r.as_planned:
+            summary = r.report["summary"]
             lines.append(
-                f"  UNEXPECTED: {r.path} has {r.report.error_count} error(s) and "
-                f"{r.report.warning_count} warning(s)"
+                f"  UNEXPECTED: {r.path} was {r.state} with {summary['errors']} error(s) and "
+                f"{summary['warnings']} warning(s)"
             )
-    lines.append(f"\n{len(messy)} deliberately messy submissions:")
+    lines.append(f"\n{len(messy)} deliberately messy submissions, each sent before its fix:")
     for r in messy:
-        verdict = "rejected" if not r.report.valid else "accepted (warnings only)"
-        planted = len(expected_keys_from(r))
+        summary = r.report["summary"]
         status = "every planted problem found" if r.as_planned else "MISMATCH"
         lines.append(
-            f"  {r.org:<8} {r.period}  {verdict:<24} {r.report.error_count} error(s), "
-            f"{r.report.warning_count} warning(s); {status} ({planted} planted)"
+            f"  {r.org:<9} {r.period}  {r.state:<8} {summary['errors']} error(s), "
+            f"{summary['warnings']} warning(s); {status} ({len(r.planted)} planted)"
         )
         lines += [f"    missed:     {k}" for k in sorted(r.missing, key=str)]
         lines += [f"    unexpected: {k}" for k in sorted(r.unexpected, key=str)]
-    ok = all(r.as_planned for r in results)
-    lines.append("\nAll as planned." if ok else "\nSome submissions did not validate as planned.")
     return "\n".join(lines)
 
 
-def expected_keys_from(checked: Checked) -> set[ProblemKey]:
-    return (problem_keys(checked.report) - checked.unexpected) | checked.missing
+def describe_pool(pool) -> str:
+    """What the pool holds now: row counts per entity and submissions per state."""
+    states: dict[str, int] = {}
+    for submission in pool.submissions():
+        states[submission.state] = states.get(submission.state, 0) + 1
+    lines = ["", "The pool now holds (current versions only):"]
+    for entity in ENTITIES:
+        count = pool.read(entity).select(pl.len()).collect().item()
+        lines.append(f"  {entity:<14} {count:>8,} rows")
+    people = pool.read("young_people").select("org", "person_ref").unique().collect().height
+    lines.append(f"  {people:,} young people as recorded by partners (not yet linked)")
+    lines.append("  submissions: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
+    lines.append("  No name, date of birth or postcode is stored (docs/guides/pool.md).")
+    return "\n".join(lines)

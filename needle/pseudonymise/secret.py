@@ -3,8 +3,9 @@
 Why a secret at all: every encoding is keyed with it, so whoever holds the pool but not
 the secret cannot encode a list of names and compare (a dictionary attack). It must
 therefore live outside the database: in a file only its owner can read, or in the
-environment variable ``NEEDLE_LINKAGE_SECRET`` (hex or base64). Rotation is described in
-docs/decisions/0004-pseudonymisation-encodings.md.
+environment variable ``NEEDLE_LINKAGE_SECRET`` (hex or base64); ``NEEDLE_LINKAGE_SECRET_FILE``
+may name the file instead (both read through :mod:`needle.settings`). Rotation is described
+in docs/decisions/0004-pseudonymisation-encodings.md and docs/guides/initiative.md.
 
 No message here ever contains the secret or any part of it.
 """
@@ -18,10 +19,12 @@ import stat
 from pathlib import Path
 
 from needle.errors import NeedleInputError
+from needle.settings import get_setting
 
-__all__ = ["ENV_VAR", "SECRET_BYTES", "create_secret", "load_secret"]
+__all__ = ["ENV_VAR", "FILE_ENV_VAR", "SECRET_BYTES", "create_secret", "load_secret"]
 
 ENV_VAR = "NEEDLE_LINKAGE_SECRET"
+FILE_ENV_VAR = "NEEDLE_LINKAGE_SECRET_FILE"
 SECRET_BYTES = 32  # created secrets: 256 bits, the HMAC-SHA256 block's natural key size
 MIN_BYTES = 16  # loaded secrets: below 128 bits a key could be searched exhaustively
 
@@ -58,16 +61,19 @@ def load_secret(path: str | os.PathLike[str] | None = None) -> bytes:
 
     A file must be a regular file not readable or writable by group or others (mode 0600
     or 0400) and hold at least 16 bytes, written as hex or base64 (or raw bytes). The
-    environment variable holds the same text.
+    environment variable ``NEEDLE_LINKAGE_SECRET`` holds the same text; when it is unset,
+    ``NEEDLE_LINKAGE_SECRET_FILE`` may give the path of the file.
     """
     if path is None:
-        text = os.environ.get(ENV_VAR)
-        if not text:
+        text = get_setting(ENV_VAR)
+        if text:
+            return _decode(text.encode(), f"the {ENV_VAR} environment variable")
+        path = get_setting(FILE_ENV_VAR)
+        if not path:
             raise NeedleInputError(
-                f"no linkage secret: set {ENV_VAR} or give the path of a secret file "
-                "(create one with needle.pseudonymise.create_secret)"
+                f"no linkage secret: set {ENV_VAR} (or {FILE_ENV_VAR}) or give the path of a "
+                "secret file (create one with needle.pseudonymise.create_secret)"
             )
-        return _decode(text.encode(), f"the {ENV_VAR} environment variable")
     target = Path(path)
     try:
         info = target.stat()

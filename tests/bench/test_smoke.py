@@ -22,3 +22,16 @@ def test_validate_benchmark_runs(tmp_path):
     assert figures["needle_valid"] is True
     assert figures["rows"] > 5_000
     assert figures["needle_seconds"] > 0 and figures["frictionless_attendance_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_ingest_benchmark_runs(tmp_path):
+    out = tmp_path / "figures.json"
+    subprocess.run(
+        [sys.executable, str(BENCH / "ingest.py"), "--smoke", "--json", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    figures = json.loads(out.read_text())
+    assert figures["accepted"] is True
+    assert figures["rows"] > 5_000 and figures["ingest_seconds"] > 0

@@ -11,21 +11,10 @@ from pathlib import Path
 
 import click
 
-from needle.errors import NeedleInputError
+from needle.cli_errors import CleanGroup
 
 
-class _Group(click.Group):
-    """Turn user-input errors into a clean message and exit status 2."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except NeedleInputError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-
-
-@click.group(cls=_Group)
+@click.group(cls=CleanGroup)
 @click.version_option(package_name="needle")
 def main() -> None:
     """Needle: shared measurement for collective impact initiatives."""

@@ -17,17 +17,9 @@ from typing import Any
 import polars as pl
 
 from needle.periods import parse_period
+from needle.standard import load_standard
 
 ProblemKey = tuple[str, str | None, int | None, str | None]  # rule, entity, row, column
-ENTITIES = (
-    "young_people",
-    "provisions",
-    "sessions",
-    "attendance",
-    "measurements",
-    "referrals",
-    "milestones",
-)
 
 
 def problem_keys(report: dict[str, Any]) -> set[ProblemKey]:
@@ -176,7 +168,7 @@ def describe_pool(pool) -> str:
     for submission in pool.submissions():
         states[submission.state] = states.get(submission.state, 0) + 1
     lines = ["", "The pool now holds (current versions only):"]
-    for entity in ENTITIES:
+    for entity in load_standard().entities:
         count = pool.read(entity).select(pl.len()).collect().item()
         lines.append(f"  {entity:<14} {count:>8,} rows")
     people = pool.read("young_people").select("org", "person_ref").unique().collect().height

@@ -7,28 +7,17 @@ A thin command: it builds an :class:`InitiativeConfig` from the options and call
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import click
 
+from needle.cli_errors import CleanCommand
 from needle.errors import NeedleInputError
 from needle.initiative.config import FREQUENCIES
 
 __all__ = ["init"]
-
-
-class _Command(click.Command):
-    """User-input errors become a clean message and exit status 2, never a traceback."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except NeedleInputError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
 
 
 def _partner(text: str) -> tuple[str, str]:
@@ -41,7 +30,7 @@ def _partner(text: str) -> tuple[str, str]:
     return code.strip(), name.strip()
 
 
-@click.command(cls=_Command)
+@click.command(cls=CleanCommand)
 @click.argument("directory", metavar="DIR", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--name", help="The initiative's name (default: the folder's name).")
 @click.option(

@@ -11,13 +11,12 @@ erased.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from needle.errors import NeedleInputError
+from needle.cli_errors import CleanCommand, CleanGroup
 from needle.pool.model import Submission
 from needle.pool.pool import Pool
 from needle.settings import get_setting
@@ -26,25 +25,6 @@ _HOME_HELP = (
     "The initiative's home folder (metadata in HOME/needle.sqlite unless DATABASE_URL is "
     "set, pooled data in HOME/pool). Default: NEEDLE_HOME, else the current folder."
 )
-
-
-class _CleanErrors:
-    """User-input errors become a clean message and exit status 2, never a traceback."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except NeedleInputError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-
-
-class _Group(_CleanErrors, click.Group):
-    pass
-
-
-class _Command(_CleanErrors, click.Command):
-    pass
 
 
 def _home_option(command):
@@ -77,12 +57,12 @@ def _table(header: list[str], rows: list[list[str]], right: set[int] = frozenset
 # -- partners -------------------------------------------------------------------------
 
 
-@click.group(cls=_Group)
+@click.group(cls=CleanGroup)
 def partners() -> None:
     """The organisations that submit data to the pool."""
 
 
-@partners.command("add", cls=_Command)
+@partners.command("add", cls=CleanCommand)
 @click.argument("code")
 @click.option("--name", required=True, help="The organisation's name, as people know it.")
 @_home_option
@@ -93,7 +73,7 @@ def partners_add(code: str, name: str, home: Path | None) -> None:
     click.echo(f"Added partner {partner.code}: {partner.name}")
 
 
-@partners.command("list", cls=_Command)
+@partners.command("list", cls=CleanCommand)
 @click.option("--all", "include_removed", is_flag=True, help="Include removed partners.")
 @_home_option
 def partners_list(include_removed: bool, home: Path | None) -> None:
@@ -111,7 +91,7 @@ def partners_list(include_removed: bool, home: Path | None) -> None:
     click.echo(_table(header, rows))
 
 
-@partners.command("remove", cls=_Command)
+@partners.command("remove", cls=CleanCommand)
 @click.argument("code")
 @_home_option
 def partners_remove(code: str, home: Path | None) -> None:
@@ -131,7 +111,7 @@ def _as_dict(s: Submission) -> dict:
     return out
 
 
-@click.command(cls=_Command)
+@click.command(cls=CleanCommand)
 @click.option("--org", help="Only this partner's submissions.")
 @click.option("--period", help="Only this reporting period, e.g. 2026-Q3.")
 @click.option(
@@ -164,7 +144,7 @@ def submissions(
     click.echo(_table(header, rows, right={2, 4}))
 
 
-@click.command(cls=_Command)
+@click.command(cls=CleanCommand)
 @click.argument("org")
 @click.argument("period")
 @click.option("--reason", default="", help="Why, for the audit trail (no personal details).")
@@ -180,7 +160,7 @@ def withdraw(org: str, period: str, reason: str, home: Path | None) -> None:
     )
 
 
-@click.command(cls=_Command)
+@click.command(cls=CleanCommand)
 @click.argument("org")
 @click.argument("person_ref")
 @click.option("--reason", default="", help="Why, for the audit trail (never the person's details).")

@@ -7,29 +7,18 @@ calls one function. Registered in ``needle.cli``; usable on its own (the group t
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from needle.cli_errors import CleanGroup
 from needle.errors import NeedleInputError
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
 
-class _ReferenceGroup(click.Group):
-    """User-input errors become a clean message and exit status 2, never a traceback."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except NeedleInputError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-
-
-@click.group(cls=_ReferenceGroup)
+@click.group(cls=CleanGroup)
 def reference() -> None:
     """Reference data: postcodes to LSOA, ward, local authority and IMD 2019 decile."""
 

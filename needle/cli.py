@@ -178,8 +178,19 @@ def submit(path: Path, org: str, period: str, home: Path | None) -> None:
     type=click.Path(path_type=Path),
     help="The linkage secret the backbone gave you (or set NEEDLE_LINKAGE_SECRET).",
 )
+@click.option(
+    "--reference",
+    "reference_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A reference store from `needle reference load` (default: the bundled Trafford data).",
+)
 def prepare(
-    path: Path, period: str, org: str | None, output: Path | None, secret_file: Path | None
+    path: Path,
+    period: str,
+    org: str | None,
+    output: Path | None,
+    secret_file: Path | None,
+    reference_dir: Path | None,
 ) -> None:
     """Pseudonymise a submission on your own machine, so no identifier leaves it.
 
@@ -189,7 +200,7 @@ def prepare(
     from needle.ingest import prepare_path
     from needle.periods import parse_period
     from needle.pseudonymise import load_secret
-    from needle.reference import build_reference, bundled_sources
+    from needle.reference import build_reference, bundled_sources, open_reference
 
     parsed = parse_period(period)
     output = output or path.with_name(f"{path.stem}.needle.zip")
@@ -198,7 +209,9 @@ def prepare(
         output,
         period=parsed,
         secret=load_secret(secret_file),
-        reference=build_reference(bundled_sources()),
+        reference=(
+            open_reference(reference_dir) if reference_dir else build_reference(bundled_sources())
+        ),
         org=org.upper() if org else None,
     )
     if result.package is None:

@@ -135,3 +135,19 @@ def test_cli_init_submit_and_list(tmp_path, monkeypatch):
     bad = runner.invoke(main, [*args[:4], "--period", "2025-Q7", "--home", str(home)])
     assert bad.exit_code == 2 and "not a reporting period" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_cli_prepare_writes_a_package_or_reports_problems(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEEDLE_LINKAGE_SECRET", "ab" * 32)
+    runner = CliRunner()
+    folder = write_folder(tmp_path / "s", clean_rows())
+    out = tmp_path / "ours.needle.zip"
+    result = runner.invoke(main, ["prepare", str(folder), "--period", PERIOD.label, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists() and "no names, dates of birth or postcodes" in result.output
+    rows = clean_rows()
+    rows["sessions"][0]["duration_minutes"] = "0"
+    bad = write_folder(tmp_path / "bad", rows)
+    result = runner.invoke(main, ["prepare", str(bad), "--period", PERIOD.label])
+    assert result.exit_code == 1 and "range" in result.output
+    assert not (tmp_path / "bad.needle.zip").exists()

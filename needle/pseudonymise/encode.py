@@ -16,17 +16,20 @@ words give the same bits. :func:`to_words` and :func:`dice` rely on this.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from needle.errors import NeedleInputError
-from needle.pseudonymise.normalise import normalise_people
+from needle.pseudonymise.normalise import Distinct, distinct_rows, normalise_distinct
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -135,33 +138,60 @@ def _derive(secret: bytes, scheme: str, purpose: str) -> bytes:
     return hmac.digest(secret, f"needle/{scheme}/{purpose}".encode(), "sha256")
 
 
-def _components(norm: pl.DataFrame) -> pl.DataFrame:
-    """The string components the match keys combine (derived, unordered forms added)."""
+def _dob_components() -> list[pl.Expr]:
+    """The date components, over a frame with ``dob`` and its year, month and day."""
     dm_lo = pl.min_horizontal("dob_day", "dob_month").cast(pl.String)
     dm_hi = pl.max_horizontal("dob_day", "dob_month").cast(pl.String)
-    g, f = pl.col("given_canonical"), pl.col("family_compact")
-    return norm.select(
-        pl.col(
-            "given_compact",
-            "given_canonical",
-            "given_initial",
-            "family_compact",
-            "family_first",
-            "family_last",
-            "postcode",
-        ),
+    return [
         pl.col("dob").dt.strftime("%Y-%m-%d").alias("dob"),
         pl.col("dob_year").cast(pl.String).alias("dob_year"),
         pl.concat_str([dm_lo, dm_hi], separator="/").alias("dob_dm_set"),
-        pl.when(g <= f)
-        .then(pl.concat_str([g, f], separator="+"))
-        .otherwise(pl.concat_str([f, g], separator="+"))
-        .alias("name_set"),
+    ]
+
+
+def _name_set() -> pl.Expr:
+    """Canonical given and family name, unordered: the smaller first (null if either is)."""
+    g, f = pl.col("given_canonical"), pl.col("family_compact")
+    g_first = g <= f
+    return pl.concat_str(
+        [pl.when(g_first).then(g).otherwise(f), pl.when(g_first).then(f).otherwise(g)],
+        separator="+",
+    ).alias("name_set")
+
+
+# identifier (see normalise_distinct) -> the components the match keys read from it
+_COMPONENTS = {
+    "given": ("given_compact", "given_canonical", "given_initial"),
+    "family": ("family_compact", "family_first", "family_last"),
+    "postcode": ("postcode",),
+}
+
+
+def _components(norm: pl.DataFrame) -> pl.DataFrame:
+    """The string components the match keys combine (derived, unordered forms added)."""
+    return norm.select(
+        pl.col(*(c for columns in _COMPONENTS.values() for c in columns)),
+        *_dob_components(),
+        _name_set(),
     )
 
 
+def _components_of(parts: dict[str, Distinct]) -> pl.DataFrame:
+    """:func:`_components` of the rows of :func:`normalise_distinct` tables: each
+    component made once per distinct value, then gathered to the rows."""
+    tables = [parts[i].values.select(columns)[parts[i].at] for i, columns in _COMPONENTS.items()]
+    dob = parts["dob"]
+    tables.append(dob.values.select(_dob_components())[dob.at])
+    return pl.concat(tables, how="horizontal").with_columns(_name_set())
+
+
 def match_key_columns(norm: pl.DataFrame, secret: bytes, params: EncodingParams) -> pl.DataFrame:
-    """One text column per match key: hex of truncated HMAC-SHA256, null if incomplete.
+    """One text column per match key: hex of truncated HMAC-SHA256, null if incomplete."""
+    return _match_keys(_components(norm), secret, params)
+
+
+def _match_keys(comps: pl.DataFrame, secret: bytes, params: EncodingParams) -> pl.DataFrame:
+    """The match keys of the components' rows.
 
     HMAC-SHA256 runs inside Polars (polars-hash, compiled and multi-threaded): a Python
     loop of a million HMAC calls was most of the time of an ingest. Its key is the hex text
@@ -171,7 +201,6 @@ def match_key_columns(norm: pl.DataFrame, secret: bytes, params: EncodingParams)
     import polars_hash as plh
 
     key = _derive(secret, params.scheme, "match-key").hex()
-    comps = _components(norm)
     width = 2 * params.match_key_bytes
     return comps.select(
         plh.concat_str([pl.lit(label), *[pl.col(p) for p in parts]], separator=_SEP)
@@ -185,69 +214,207 @@ def match_key_columns(norm: pl.DataFrame, secret: bytes, params: EncodingParams)
 # ---------------------------------------------------------------------------------------
 # Bloom filters
 # ---------------------------------------------------------------------------------------
+#
+# The tokens of each part (what a filter is made of):
+# - given, family: padded bigrams ("_al_" -> "_a", "al", "l_") of each word of the name
+#   and, for a name of several words, of the words run together: "smith jones" and
+#   "smithjones" look nearly identical, and each word on its own keeps "Smith" close to
+#   "Smith-Jones". The given name also carries the bigrams of its canonical form when that
+#   differs (the nickname kept as an alternative: "bill" also carries "william", so it is
+#   close to "William"). Both names write "n:<bigram>": one token space, so a swapped given
+#   and family name still looks alike.
+# - dob: whole parts ("y:2009", "m:05", "d:07"), pairs of parts ("ym:", "md:", "yd:"), the
+#   unordered day-month pair ("dm:") and each of the eight digits in place ("p0:2"...): one
+#   wrong part, a swapped day and month, or a one-digit typo all keep most tokens in common.
+# - postcode: the whole postcode ("pc:"), its padded bigrams ("pb:"), and for UK postcodes
+#   the outward code ("po:") and sector ("ps:"): a move within the sector keeps those.
+#
+# How (speed): tokens are made once per distinct value of a part (a submission repeats
+# names, dates and postcodes many times), as NumPy arrays rather than Python sets; bit
+# positions are computed once per distinct token; a value's filter is the OR of its
+# tokens' masks; each row gathers the filters of its values. tests/pseudonymise/
+# test_encode.py checks the result against a plain per-row implementation.
 
 
-def _bigrams(word: str) -> list[str]:
-    padded = f"_{word}_"
-    return [padded[i : i + 2] for i in range(len(padded) - 1)]
+class _Tokens(NamedTuple):
+    """Token occurrences of a part's distinct values: occurrence ``i`` is token
+    ``vocab[ids[i]]`` of value ``owners[i]``; ``owners`` never decreases."""
+
+    owners: np.ndarray
+    ids: np.ndarray
+    vocab: list[str]
 
 
-def _name_tokens(words: Iterable[str]) -> set[str]:
-    """Padded bigrams of each word and of the words run together.
+def _dense(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` for integer keys, through a lookup table
+    when they span a small range (no sort)."""
+    if keys.size == 0:
+        return keys, np.zeros(0, dtype=np.int64)
+    low, high = int(keys.min()), int(keys.max())
+    if high - low < max(1 << 16, 8 * keys.size):
+        offsets = (keys - keys.dtype.type(low)).astype(np.int64)
+        seen = np.zeros(high - low + 1, dtype=bool)
+        seen[offsets] = True
+        return np.flatnonzero(seen) + low, (np.cumsum(seen) - 1)[offsets]
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    return distinct, inverse.reshape(-1)
 
-    The run-together form makes "smith jones" and "smithjones" nearly identical; each word
-    padded on its own keeps "Smith" close to "Smith-Jones".
+
+def _by_key(owners: np.ndarray, keys: np.ndarray, text: Callable[[int], str]) -> _Tokens:
+    """Tokens identified by integer keys; ``text`` spells a key as its token."""
+    distinct, ids = _dense(keys)
+    return _Tokens(owners, ids, [text(int(k)) for k in distinct])
+
+
+def _one_each(groups: list[_Tokens]) -> _Tokens:
+    """Groups that give every one of the same owners one token each, as one group."""
+    offsets = np.cumsum([0, *(len(g.vocab) for g in groups[:-1])])
+    return _Tokens(
+        np.repeat(groups[0].owners, len(groups)),
+        np.stack(
+            [g.ids + offset for g, offset in zip(groups, offsets, strict=True)], axis=1
+        ).ravel(),
+        [token for g in groups for token in g.vocab],
+    )
+
+
+def _by_text(prefix: str, values: list[str | None]) -> _Tokens:
+    """One token, ``prefix + value``, per value that is neither null nor empty."""
+    owners = [i for i, value in enumerate(values) if value]
+    index: dict[str, int] = {}
+    ids = [index.setdefault(values[i], len(index)) for i in owners]
+    return _Tokens(
+        np.array(owners, dtype=np.int64), np.array(ids, dtype=np.int64), [prefix + v for v in index]
+    )
+
+
+def _bigrams(prefix: str, owners: np.ndarray, words: list[str]) -> _Tokens:
+    """Padded bigrams of each word (``"_al_"`` -> ``_a``, ``al``, ``l_``), owned by
+    ``owners`` (one per word, never decreasing).
+
+    The words sit side by side in a fixed-width UTF-32 array; code points are numbered
+    densely and a bigram is the pair of numbers, so no Python string is made per bigram.
     """
-    words = [w for w in words if w]
-    tokens = {f"n:{b}" for w in words for b in _bigrams(w)}
-    if len(words) > 1:
-        tokens.update(f"n:{b}" for b in _bigrams("".join(words)))
-    return tokens
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    width = int(lengths.max(initial=0))
+    chars = np.zeros((len(words), width + 2), dtype=np.uint32)
+    chars[:, 0] = ord("_")
+    if width:
+        utf32 = np.array(words, dtype=f"<U{width}").view(np.uint32).reshape(len(words), width)
+        chars[:, 1 : width + 1] = utf32
+    chars[np.arange(len(words)), lengths + 1] = ord("_")
+    alphabet, numbers = _dense(chars.ravel())
+    numbers = numbers.reshape(chars.shape)
+    pairs = numbers[:, :-1] * len(alphabet) + numbers[:, 1:]
+    keys = pairs[np.arange(width + 1) <= lengths[:, None]]  # row by row: owners stay in order
+    return _by_key(
+        np.repeat(owners, lengths + 1),
+        keys,
+        lambda k: f"{prefix}{chr(alphabet[k // len(alphabet)])}{chr(alphabet[k % len(alphabet)])}",
+    )
 
 
-def _given_tokens(row: tuple) -> set[str]:
-    """The given name's bigrams plus those of its canonical form (the nickname kept as an
-    alternative: "bill" also carries "william", so it is close to "William")."""
-    given, canonical = row
-    tokens = _name_tokens(given.split(" "))
-    if canonical and canonical != given.replace(" ", ""):
-        tokens |= _name_tokens([canonical])
-    return tokens
+def _name_tokens(names: list[str], alternatives: list[str | None] | None = None) -> list[_Tokens]:
+    """Bigrams of each word, of the words run together (several words only), and of the
+    alternative form where it differs from the name run together."""
+    owners, words = [], []
+    for i, name in enumerate(names):
+        parts = [w for w in name.split(" ") if w]
+        if len(parts) > 1:
+            parts.append("".join(parts))
+        alternative = alternatives[i] if alternatives is not None else None
+        if alternative and alternative != name.replace(" ", ""):
+            parts.append(alternative)
+        owners.extend([i] * len(parts))
+        words.extend(parts)
+    return [_bigrams("n:", np.array(owners, dtype=np.int64), words)]
 
 
-def _family_tokens(row: tuple) -> set[str]:
-    (family,) = row
-    return _name_tokens(family.split(" "))
+def _given_tokens(given: list[str], canonical: list[str | None]) -> list[_Tokens]:
+    return _name_tokens(given, canonical)
 
 
-def _dob_tokens(row: tuple) -> set[str]:
-    """Whole parts (year, month, day), pairs of parts, the unordered day-month pair and
-    each digit in place: one wrong part, a swapped day and month, or a one-digit typo all
-    keep most tokens in common."""
-    (dob,) = row
+def _family_tokens(family: list[str]) -> list[_Tokens]:
+    return _name_tokens(family)
+
+
+def _dob_text_tokens(dob: str) -> set[str]:
+    """The tokens of a date written ``YYYY-MM-DD`` (see the list above)."""
     y, m, d = dob[0:4], dob[5:7], dob[8:10]
-    digits = y + m + d
     tokens = {f"y:{y}", f"m:{m}", f"d:{d}", f"ym:{y}{m}", f"md:{m}{d}", f"yd:{y}{d}"}
     tokens.add(f"dm:{min(m, d)}{max(m, d)}")
-    tokens.update(f"p{i}:{c}" for i, c in enumerate(digits))
+    tokens.update(f"p{i}:{c}" for i, c in enumerate(y + m + d))
     return tokens
 
 
-def _postcode_tokens(row: tuple) -> set[str]:
-    """The whole postcode, its sector and outward code (a move within the sector keeps
-    those), and its padded bigrams (a typo keeps most of them)."""
-    postcode, outward, sector = row
-    tokens = {f"pc:{postcode}"} | {f"pb:{b}" for b in _bigrams(postcode)}
-    if outward:
-        tokens |= {f"po:{outward}", f"ps:{sector}"}
-    return tokens
+def _dob_tokens(
+    dates: np.ndarray, years: np.ndarray, months: np.ndarray, days: np.ndarray
+) -> list[_Tokens]:
+    """The tokens of :func:`_dob_text_tokens`, made from the year, month and day numbers.
+
+    For years 1000 to 9999 (every date normalisation keeps) the text is exactly
+    ``f"{y:04d}-{m:02d}-{d:02d}"``; any other year is tokenised from its text as Polars
+    writes it.
+    """
+    y, m, d = (np.asarray(a, dtype=np.int64) for a in (years, months, days))
+    plain = (y >= 1000) & (y <= 9999)
+    owners = np.flatnonzero(plain)
+    y, m, d = y[plain], m[plain], d[plain]
+    digits = (y // 1000, y // 100 % 10, y // 10 % 10, y % 10, m // 10, m % 10, d // 10, d % 10)
+    groups = [
+        _one_each(
+            [
+                _by_key(owners, y, "y:{:04d}".format),
+                _by_key(owners, m, "m:{:02d}".format),
+                _by_key(owners, d, "d:{:02d}".format),
+                _by_key(owners, y * 100 + m, "ym:{:06d}".format),
+                _by_key(owners, m * 100 + d, "md:{:04d}".format),
+                _by_key(owners, y * 100 + d, "yd:{:06d}".format),
+                _by_key(owners, np.minimum(m, d) * 100 + np.maximum(m, d), "dm:{:04d}".format),
+                *(_by_key(owners, digit, f"p{i}:{{}}".format) for i, digit in enumerate(digits)),
+            ]
+        )
+    ]
+    others = np.flatnonzero(~plain)
+    if others.size:
+        texts = pl.Series(dates[others], dtype=pl.Date).dt.strftime("%Y-%m-%d").to_list()
+        pairs = [
+            (int(i), t)
+            for i, text in zip(others, texts, strict=True)
+            for t in sorted(_dob_text_tokens(text))
+        ]
+        vocab = sorted({t for _, t in pairs})
+        index = {t: j for j, t in enumerate(vocab)}
+        groups.append(
+            _Tokens(
+                np.array([i for i, _ in pairs], dtype=np.int64),
+                np.array([index[t] for _, t in pairs], dtype=np.int64),
+                vocab,
+            )
+        )
+    return groups
 
 
-# part -> (normalised columns it reads (the first must be non-null), tokeniser)
-_TOKENISERS: dict[str, tuple[tuple[str, ...], Callable[[tuple], set[str]]]] = {
+def _postcode_tokens(
+    postcode: list[str], outward: list[str | None], sector: list[str | None]
+) -> list[_Tokens]:
+    return [
+        _by_text("pc:", postcode),
+        _bigrams("pb:", np.arange(len(postcode)), postcode),
+        _by_text("po:", outward),
+        _by_text("ps:", [s if o else None for o, s in zip(outward, sector, strict=True)]),
+    ]
+
+
+# part -> (normalised columns it reads, tokeniser of their distinct values: one argument
+# per column, a list of text or an array of numbers or dates). The first column decides
+# whether a row has the part and which value it has: the others are functions of it (a
+# given name's canonical form, a date's year, a postcode's outward code and sector), so
+# they are read from one row per distinct value.
+_TOKENISERS: dict[str, tuple[tuple[str, ...], Callable[..., list[_Tokens]]]] = {
     "given": (("given", "given_canonical"), _given_tokens),
     "family": (("family",), _family_tokens),
-    "dob": (("dob_text",), _dob_tokens),
+    "dob": (("dob", "dob_year", "dob_month", "dob_day"), _dob_tokens),
     "postcode": (("postcode", "postcode_outward", "postcode_sector"), _postcode_tokens),
 }
 
@@ -257,17 +424,40 @@ DEFAULT_PARAMS = EncodingParams()
 
 def _positions(key: bytes, tokens: list[str], bits: int, k: int) -> np.ndarray:
     """``k`` bit positions per token, each drawn independently from HMAC-SHA512 output
-    ("random hashing"), shape ``(len(tokens), k)``.
+    ("random hashing"), shape ``(len(tokens), k)``: the 32-bit little-endian words of
+    ``HMAC-SHA512(key, block ␟ token)`` for blocks 0, 1, ... (16 words each), the first
+    ``k`` of them, modulo ``bits``.
 
     Why not double hashing (h1 + i*h2): its arithmetic structure is what published
     attacks on Bloom-filter linkage exploit; independent positions remove it.
+
+    HMAC as RFC 2104 defines it, with the keyed inner and outer hash states computed once:
+    each token then costs two state copies and two short hashes, the same bytes as
+    ``hmac.digest(key, message, "sha512")`` at half its cost.
     """
     blocks = -(-k // 16)  # 16 positions of 32 bits per 64-byte digest
-    raw = b"".join(
-        hmac.digest(key, f"{b}{_SEP}{t}".encode(), "sha512") for t in tokens for b in range(blocks)
+    if len(key) > _SHA512_BLOCK:
+        key = hashlib.sha512(key).digest()
+    key = key.ljust(_SHA512_BLOCK, b"\0")
+    inner, outer = (
+        hashlib.sha512(key.translate(_IPAD)).copy,
+        hashlib.sha512(key.translate(_OPAD)).copy,
     )
-    words = np.frombuffer(raw, dtype="<u4").reshape(len(tokens), blocks * 16)[:, :k]
-    return (words % np.uint32(bits)).astype(np.int64)
+    digests = []
+    for token in tokens:
+        for block in range(blocks):
+            h = inner()
+            h.update(f"{block}{_SEP}{token}".encode())
+            o = outer()
+            o.update(h.digest())
+            digests.append(o.digest())
+    words = np.frombuffer(b"".join(digests), dtype="<u4").reshape(len(tokens), blocks * 16)
+    return (words[:, :k] % np.uint32(bits)).astype(np.int64)
+
+
+_SHA512_BLOCK = 128
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
 
 
 def _masks(positions: np.ndarray, bits: int) -> np.ndarray:
@@ -278,43 +468,52 @@ def _masks(positions: np.ndarray, bits: int) -> np.ndarray:
     return np.packbits(flat, axis=1, bitorder="little").view("<u8")
 
 
-def _part_filters(
-    norm: pl.DataFrame, part: str, key: bytes, bits: int, k: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Unhardened filters of one part for each row, and which rows have the part.
+def _value_filters(groups: list[_Tokens], count: int, key: bytes, bits: int, k: int) -> np.ndarray:
+    """The filter of each of ``count`` distinct values (OR of its tokens' masks), plus an
+    empty last row for rows without a value."""
+    out = np.zeros((count + 1, bits // 64), dtype="<u8")
+    for owners, ids, vocab in groups:
+        if not len(ids):
+            continue
+        masks = _masks(_positions(key, vocab, bits, k), bits)
+        starts = np.flatnonzero(np.diff(owners, prepend=-1))
+        out[owners[starts]] |= np.bitwise_or.reduceat(masks[ids], starts, axis=0)
+    return out
 
-    Tokenising runs once per distinct value (a submission repeats names and dates many
-    times), then the filters are gathered to the rows.
-    """
-    columns, tokeniser = _TOKENISERS[part]
-    present = norm.get_column(columns[0]).is_not_null().to_numpy()
-    distinct = norm.select(columns).filter(pl.col(columns[0]).is_not_null()).unique()
-    words = bits // 64
-    if distinct.height == 0:
-        return np.zeros((norm.height, words), dtype="<u8"), present
-    token_sets = [tokeniser(row) for row in distinct.iter_rows()]
-    vocab = sorted(set().union(*token_sets))
-    index = {t: i for i, t in enumerate(vocab)}
-    token_masks = _masks(_positions(key, vocab, bits, k), bits)
-    lengths = np.fromiter((len(s) for s in token_sets), dtype=np.int64, count=len(token_sets))
-    flat = np.fromiter(
-        (index[t] for s in token_sets for t in s), dtype=np.int64, count=int(lengths.sum())
-    )
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    value_filters = np.bitwise_or.reduceat(token_masks[flat], starts, axis=0)
-    # Row -> distinct value, through a join on the value columns (nulls never join).
-    lookup = distinct.with_row_index("_value")
-    at = (
-        norm.select(columns)
-        .with_row_index("_row")
-        .join(lookup, on=list(columns), how="left", nulls_equal=True)
-        .sort("_row")
-        .get_column("_value")
-    )
-    filters = np.zeros((norm.height, words), dtype="<u8")
-    rows = at.fill_null(0).to_numpy()
-    filters[present] = value_filters[rows[present]]
-    return filters, present
+
+# part -> (each row's index into the part's distinct values, or their count for a row
+# without the part; the distinct values: one list or array per column of the part)
+_Values = dict[str, tuple[np.ndarray, list[list | np.ndarray]]]
+
+
+def _values_of(parts: dict[str, Distinct], names: Iterable[str]) -> _Values:
+    """The distinct values of each part from :func:`normalise_distinct` tables, without
+    the values that lack the part (a null raw value, or one normalised away), as Python
+    lists and NumPy arrays: what comes after needs no Polars."""
+    out = {}
+    for name in dict.fromkeys(names):
+        columns = _TOKENISERS[name][0]
+        at, table = parts[name]
+        keep = np.flatnonzero(table.get_column(columns[0]).is_not_null().to_numpy())
+        index = np.full(table.height, len(keep), dtype=np.int64)
+        index[keep] = np.arange(len(keep))
+        kept = table.select(columns)[keep]
+        out[name] = (
+            index[at],
+            [s.to_list() if s.dtype == pl.String else s.to_numpy() for s in kept.get_columns()],
+        )
+    return out
+
+
+def _values_of_rows(norm: pl.DataFrame, names: Iterable[str]) -> _Values:
+    """The distinct values of each part from normalised rows (``normalise_people``)."""
+    names = list(dict.fromkeys(names))
+    index = distinct_rows(norm.select(list(dict.fromkeys(_TOKENISERS[n][0][0] for n in names))))
+    parts = {}
+    for name in names:
+        at, firsts = index[_TOKENISERS[name][0][0]]
+        parts[name] = Distinct(at, norm[firsts])
+    return _values_of(parts, names)
 
 
 def _flip_mask(rng: np.random.Generator, shape: tuple[int, int], flip_256: int) -> np.ndarray:
@@ -323,8 +522,16 @@ def _flip_mask(rng: np.random.Generator, shape: tuple[int, int], flip_256: int) 
     out = np.zeros(shape, dtype="<u8")
     for i in range(8):  # least significant binary digit first
         r = rng.integers(0, np.iinfo(np.uint64).max, size=shape, dtype=np.uint64, endpoint=True)
-        out = (out | r) if (flip_256 >> i) & 1 else (out & r)
+        (np.bitwise_or if (flip_256 >> i) & 1 else np.bitwise_and)(out, r, out=out)
     return out
+
+
+def _noise(rng: np.random.Generator, rows: int, params: EncodingParams) -> list[np.ndarray | None]:
+    """The flip masks of the Bloom columns, in their order (None where nothing flips)."""
+    return [
+        _flip_mask(rng, (rows, spec.bits // 64), spec.flip_256) if spec.flip_256 else None
+        for spec in params.blooms
+    ]
 
 
 def bloom_columns(
@@ -334,21 +541,64 @@ def bloom_columns(
     rng: np.random.Generator,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per Bloom column: the hardened filters (uint64 words per row) and the rows that have
-    one (rows where every part is missing get no filter, not a filter of pure noise)."""
+    one (rows where every part is missing get no filter, not a filter of pure noise).
+
+    ``norm`` is the result of ``normalise_people``.
+    """
+    names = [part for spec in params.blooms for part in spec.parts]
+    parts = _tokenise(_values_of_rows(norm, names))
+    return _harden(_filters(parts, norm.height, secret, params), _noise(rng, norm.height, params))
+
+
+class _Part(NamedTuple):
+    """A part, tokenised: each row's index into the part's distinct values (``count``
+    for a row without the part), and the tokens of those values."""
+
+    at: np.ndarray
+    count: int
+    tokens: list[_Tokens]
+
+
+def _tokenise(values: _Values) -> dict[str, _Part]:
+    return {
+        name: _Part(at, len(columns[0]), _TOKENISERS[name][1](*columns))
+        for name, (at, columns) in values.items()
+    }
+
+
+def _filters(
+    parts: dict[str, _Part], rows: int, secret: bytes, params: EncodingParams
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per Bloom column: the filters before hardening, and the rows that have one.
+
+    NumPy and hashlib only (no Polars), so it runs at full speed while Polars is busy.
+    """
     out = {}
     for spec in params.blooms:
         key = _derive(secret, params.scheme, f"bloom/{spec.column}")
-        filters = np.zeros((norm.height, spec.bits // 64), dtype="<u8")
-        present = np.zeros(norm.height, dtype=bool)
-        for part, k in zip(spec.parts, spec.k, strict=True):
-            part_filters, part_present = _part_filters(norm, part, key, spec.bits, k)
-            filters |= part_filters
-            present |= part_present
-        if spec.flip_256:
-            filters ^= _flip_mask(rng, filters.shape, spec.flip_256)
-        filters[~present] = 0
+        filters = np.empty((rows, spec.bits // 64), dtype="<u8")
+        present = np.zeros(rows, dtype=bool)
+        for i, (name, k) in enumerate(zip(spec.parts, spec.k, strict=True)):
+            part = parts[name]
+            values = _value_filters(part.tokens, part.count, key, spec.bits, k)
+            if i == 0:
+                np.take(values, part.at, axis=0, out=filters)
+            else:
+                filters |= np.take(values, part.at, axis=0)
+            present |= part.at < part.count
         out[spec.column] = (filters, present)
     return out
+
+
+def _harden(
+    filters: dict[str, tuple[np.ndarray, np.ndarray]], noise: list[np.ndarray | None]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Flip the bits of the noise (in place); rows without a filter stay empty."""
+    for (words, present), flips in zip(filters.values(), noise, strict=True):
+        if flips is not None:
+            words ^= flips
+        words[~present] = 0
+    return filters
 
 
 def _binary_series(name: str, filters: np.ndarray, present: np.ndarray) -> pl.Series:
@@ -402,24 +652,35 @@ def encode_people(
             f"encode_people: {identifying} cannot be a key column: it would copy a personal "
             "identifier into the output"
         )
-    norm = normalise_people(frame).with_columns(
-        pl.col("dob").dt.strftime("%Y-%m-%d").alias("dob_text")
-    )
+    secret = bytes(secret)
     if seed is None:
         seed = int.from_bytes(os.urandom(32), "little")
     rng = np.random.default_rng(seed)
-    blooms = bloom_columns(norm, bytes(secret), params, rng)
-    result = pl.concat(
+    names = [part for spec in params.blooms for part in spec.parts]
+    # Three things run at once on the machine's cores: the noise (it depends only on the
+    # number of rows) is drawn on one thread, Polars hashes the match keys on another, and
+    # this one builds the Bloom filters with NumPy and hashlib. NumPy's random fill and
+    # Polars release the GIL; one after the other took a quarter to a third longer. The
+    # Bloom filters' last Polars call comes before the match keys start (only a date after
+    # the year 9999 needs Polars later): once the match keys occupy Polars' threads, any
+    # other Polars call would wait for them.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        noise = pool.submit(_noise, rng, frame.height, params)
+        people = normalise_distinct(frame)
+        values = _values_of(people, names)
+        match_keys = pool.submit(lambda: _match_keys(_components_of(people), secret, params))
+        parts = _tokenise(values)
+        blooms = _harden(_filters(parts, frame.height, secret, params), noise.result())
+        mk = match_keys.result()
+    return pl.concat(
         [
             frame.select(keys),
-            pl.DataFrame({"scheme": pl.Series([params.scheme] * frame.height, dtype=pl.String)}),
-            match_key_columns(norm, bytes(secret), params),
+            pl.select(scheme=pl.repeat(params.scheme, frame.height, dtype=pl.String)),
+            mk,
             pl.DataFrame([_binary_series(c, f, p) for c, (f, p) in blooms.items()]),
         ],
         how="horizontal",
     )
-    del norm
-    return result
 
 
 # ---------------------------------------------------------------------------------------

@@ -93,14 +93,16 @@ class ParquetStore:
     def write(self, relative: str, frame: pl.DataFrame) -> int:
         """Write ``frame`` atomically at ``relative``; returns the file's size in bytes.
 
-        zstd at its default level with column statistics on: statistics let later
-        filtered reads (one partner, one person for an erasure) skip row groups.
+        zstd level 1 with column statistics on: level 1 writes twice as fast as the
+        default level for files a few percent larger (most bytes are Bloom filters, which
+        do not compress), and statistics let filtered reads (one partner, one person for
+        an erasure) skip row groups.
         """
         path = self.absolute(relative)
         self._ensure_dir(path.parent)
         temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
         try:
-            frame.write_parquet(temp, compression="zstd", statistics=True)
+            frame.write_parquet(temp, compression="zstd", compression_level=1, statistics=True)
             _fsync_file(temp)
             os.replace(temp, path)
         except BaseException:

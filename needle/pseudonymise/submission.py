@@ -139,10 +139,17 @@ def _with_age(
 def _with_area(
     frame: pl.DataFrame, column: str, reference: Reference, prefix: str
 ) -> tuple[pl.DataFrame, int]:
-    """Replace a postcode by its area columns; count (never name) postcodes not found."""
+    """Replace a postcode by its area columns; count (never name) postcodes not found.
+
+    Looked up once per distinct postcode: a partner's young people share postcodes.
+    """
     if column not in frame.columns:
         return frame, 0
-    area = derive_geography(frame.get_column(column), reference)
-    missing = int((area["geography_status"] == "not_found").sum())
-    area = area.select([pl.col(c).alias(f"{prefix}{c}") for c in AREA_COLUMNS])
-    return pl.concat([frame, area], how="horizontal"), missing
+    distinct = frame.select(pl.col(column).unique()).drop_nulls()
+    area = pl.concat(
+        [distinct, derive_geography(distinct.get_column(column), reference)], how="horizontal"
+    )
+    joined = frame.select(column).join(area, on=column, how="left", maintain_order="left")
+    missing = int((joined["geography_status"] == "not_found").sum())
+    columns = joined.select([pl.col(c).alias(f"{prefix}{c}") for c in AREA_COLUMNS])
+    return pl.concat([frame, columns], how="horizontal"), missing

@@ -76,7 +76,7 @@ def submit_path(
     pool.partner(org)  # an unknown partner is a clean error before any work
     progress("hashing")
     sha = content_sha256(path)
-    existing = _identical(pool, org, period, sha)
+    existing = pool.identical(org, period, sha)
     if existing is not None:
         return SubmitResult(existing, existing.report, created=False)
     if is_package(path):
@@ -88,7 +88,7 @@ def submit_path(
                 f"not {period.label}."
             )
         sha = package.source_sha256
-        existing = _identical(pool, org, period, sha)
+        existing = pool.identical(org, period, sha)
         if existing is not None:
             return SubmitResult(existing, existing.report, created=False)
         tables, report = package.tables, package.manifest["report"]
@@ -122,13 +122,6 @@ def submit_path(
         pseudonymised_by=by,
     )
     return SubmitResult(submission, report, created=True, notes=notes)
-
-
-def _identical(pool: Pool, org: str, period: Period, sha: str) -> Submission | None:
-    for submission in pool.submissions(org=org, period=period.label):
-        if submission.content_sha256 == sha and submission.state in ("accepted", "invalid"):
-            return submission
-    return None
 
 
 def _notes(not_found: int, not_consented: int) -> tuple[str, ...]:

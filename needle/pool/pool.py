@@ -45,7 +45,7 @@ from needle.pool.model import (
     normalise_code,
     normalise_period,
 )
-from needle.pool.receive import receive_submission, removed
+from needle.pool.receive import identical, receive_submission, removed
 from needle.pool.schema import partners, pending_deletions, pool_files, submissions
 from needle.pool.store import ParquetStore
 
@@ -212,6 +212,12 @@ class Pool:
             where.append(submissions.c.received_at <= cat.as_utc(as_at))
         with self.engine.connect() as conn:
             return cat.load_submissions(conn, where, as_at)
+
+    def identical(self, org: str, period: Period | str, sha: str) -> Submission | None:
+        """The version an identical re-send of content ``sha`` would return, if any: lets a
+        caller skip validating and encoding a file the pool already has."""
+        with self.engine.connect() as conn:
+            return identical(conn, normalise_code(org), normalise_period(period), sha, False)
 
     def current(self, org: str, period: Period | str) -> Submission | None:
         """The accepted version of (org, period), if any."""

@@ -270,3 +270,15 @@ def test_reopening_sees_the_same_pool(pool, home, database_url):
     with Pool.open(home, database_url=database_url) as again:
         assert again.current("YC", PERIOD) == s
         assert tags(again.read("attendance")) == {"a"}
+
+
+def test_identical_finds_the_version_a_resend_would_return(pool):
+    from pool_helpers import make_tables
+
+    sent = pool.receive(
+        org="YC", period="2025-Q1", standard_version="1.0", content_sha256="a" * 64,
+        tables=make_tables("v1"), report={"valid": True}, source_name="x.xlsx",
+    )  # fmt: skip
+    assert pool.identical("yc", "2025q1", "a" * 64).id == sent.id
+    assert pool.identical("YC", "2025-Q1", "b" * 64) is None
+    assert pool.identical("YC", "2025-Q2", "a" * 64) is None

@@ -26,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from needle.errors import NeedleInputError
+from needle.reference.lookup import normalise_postcode_expr
 
 __all__ = [
     "IDENTIFIERS",
@@ -203,7 +204,7 @@ def postcode_parts(expr: pl.Expr) -> dict[str, pl.Expr]:
     pseudo-postcodes ZZ99 (no fixed abode, not known) are null: they would make strangers
     agree.
     """
-    postcode = _usable_postcode(_compact_postcode(expr))
+    postcode = normalise_postcode_expr(expr)
     valid = _uk_shape(postcode)
     none = pl.lit(None, dtype=pl.String)
     return {
@@ -222,8 +223,7 @@ def _postcode_table(values: pl.LazyFrame, column: str) -> pl.LazyFrame:
     postcode, valid = pl.col("postcode"), pl.col("postcode_valid")
     none = pl.lit(None, dtype=pl.String)
     return (
-        values.select(_compact_postcode(pl.col(column)).alias("postcode"))
-        .select(_usable_postcode(postcode).alias("postcode"))
+        values.select(normalise_postcode_expr(pl.col(column)).alias("postcode"))
         .with_columns(_uk_shape(postcode).alias("postcode_valid"))
         .with_columns(
             pl.when(valid).then(_outward_code(postcode)).otherwise(none).alias("postcode_outward")
@@ -235,25 +235,6 @@ def _postcode_table(values: pl.LazyFrame, column: str) -> pl.LazyFrame:
             .alias("postcode_sector")
         )
     )
-
-
-def _compact_postcode(expr: pl.Expr) -> pl.Expr:
-    return (
-        expr.cast(pl.String)
-        .str.slice(0, 64)
-        .str.normalize("NFKD")
-        .str.to_uppercase()
-        .str.replace_all(r"[^A-Z0-9]", "")
-    )
-
-
-def _usable_postcode(compact: pl.Expr) -> pl.Expr:
-    usable = (
-        compact.str.contains(r"[0-9]")
-        & ~compact.str.starts_with("ZZ99")
-        & (compact.str.len_chars() <= 10)
-    )
-    return pl.when(usable).then(compact).otherwise(pl.lit(None, dtype=pl.String))
 
 
 def _uk_shape(postcode: pl.Expr) -> pl.Expr:

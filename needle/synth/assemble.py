@@ -22,15 +22,7 @@ from needle.synth.journeys import Window
 from needle.synth.partners import PARTNERS, Partner
 from needle.synth.people import education_status
 
-ENTITIES = (
-    "young_people",
-    "provisions",
-    "sessions",
-    "attendance",
-    "measurements",
-    "referrals",
-    "milestones",
-)
+ENTITIES = tuple(load_standard().entities)  # in the standard's order
 
 
 @dataclass

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from validate import PERIOD, make_submission, timed
+from validate import PERIOD, child_peak_memory_mb, make_submission, timed
 
 from needle.initiative import InitiativeConfig, PartnerConfig, PeriodsConfig
 
@@ -61,13 +59,6 @@ def ingest_once(folder: Path, workdir: Path):
     return seconds, result.submission
 
 
-def child_peak_memory_mb(folder: Path, workdir: Path) -> float:
-    subprocess.run(
-        [sys.executable, __file__, "--child", str(folder), "--workdir", str(workdir)], check=True
-    )
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
@@ -92,7 +83,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         runs = [ingest_once(folder, workdir) for _ in range(args.repeat)]
         t_ingest = min(seconds for seconds, _ in runs)
         submission = runs[0][1]
-        peak_mb = child_peak_memory_mb(folder, workdir)
+        peak_mb = child_peak_memory_mb(__file__, str(folder), "--workdir", str(workdir))
     rows = submission.total_rows
     figures = {
         "rows": rows,

@@ -76,9 +76,11 @@ def frictionless_validate(folder: Path):
     return frictionless.validate(resource_, limit_errors=1000)
 
 
-def child_peak_memory_mb(folder: Path) -> float:
-    """Peak RSS of a fresh process that imports Needle and validates the submission."""
-    subprocess.run([sys.executable, __file__, "--child", str(folder)], check=True)
+def child_peak_memory_mb(script: str, *args: str) -> float:
+    """Peak RSS of a fresh process running ``script --child ...`` (imports included).
+
+    The largest of any child so far: call it once per run, before other children."""
+    subprocess.run([sys.executable, script, "--child", *args], check=True)
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
@@ -103,7 +105,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     t_parse, _ = timed(lambda: pyarrow_parse(folder), args.repeat)
     t_needle, report = timed(lambda: needle_validate(folder), args.repeat)
     t_fric, fric_report = timed(lambda: frictionless_validate(folder), 1)
-    peak_mb = child_peak_memory_mb(folder)
+    peak_mb = child_peak_memory_mb(__file__, str(folder))
 
     figures = {
         "rows": rows,

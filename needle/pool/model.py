@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from needle.errors import NeedleInputError
@@ -85,6 +86,18 @@ class Partner:
     @property
     def active(self) -> bool:
         return self.removed_at is None
+
+
+@dataclass(frozen=True)
+class PoolFile:
+    """One pooled Parquet file: an entity's rows of one submission version."""
+
+    submission_id: str
+    org: str
+    period: str
+    entity: str
+    path: Path
+    rows: int
 
 
 @dataclass(frozen=True)

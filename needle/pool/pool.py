@@ -38,6 +38,7 @@ from needle.pool.model import (
     AuditEntry,
     Erasure,
     Partner,
+    PoolFile,
     Submission,
     VacuumResult,
     check_entity_name,
@@ -286,6 +287,33 @@ class Pool:
                 return self._empty(conn, entity)
         frames = [self.store.scan(path) for path in paths]
         return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+
+    def files(self, *, as_at: datetime | None = None) -> list[PoolFile]:
+        """Every pooled file visible at ``as_at`` (default: now), for engines that read the
+        Parquet files themselves (the indicator engine runs DuckDB over them). The file
+        set of a submission changes when it is erased from, so (submission, paths) is
+        what a cache of anything derived from it must be keyed on."""
+        query = (
+            sa.select(
+                pool_files.c.submission_id,
+                pool_files.c.entity,
+                pool_files.c.path,
+                pool_files.c.rows,
+                submissions.c.org,
+                submissions.c.period,
+            )
+            .join(submissions, submissions.c.id == pool_files.c.submission_id)
+            .where(cat.visible_at(as_at))
+            .order_by(submissions.c.org, submissions.c.period, pool_files.c.entity)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            PoolFile(
+                r.submission_id, r.org, r.period, r.entity, self.store.absolute(r.path), r.rows
+            )
+            for r in rows
+        ]
 
     def _empty(self, conn: sa.Connection, entity: str) -> pl.LazyFrame:
         latest = conn.execute(

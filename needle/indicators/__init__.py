@@ -1,0 +1,1 @@
+"""Shared indicators: definitions, instruments, the engine, disclosure control."""

@@ -1,0 +1,627 @@
+"""The engine: indicator definitions turned into SQL and run on DuckDB over the facts.
+
+Each *kind* of indicator is one SQL template (below); a definition fills it with its
+source, filter and value expressions. The SQL is written once, in DuckDB's dialect, and
+kept to what SQLGlot can transpile (``GROUPING SETS``, ``COUNT(DISTINCT ...)``,
+``ARG_MIN``/``ARG_MAX``, ``MEDIAN``), so :func:`transpile` turns every query into Spark or
+PostgreSQL for a distributed engine without touching a definition.
+
+Breakdowns are computed with ``GROUPING SETS``: one scan gives the headline and every
+breakdown, per period and over all periods. Dimension columns are ``unknown`` when a
+young person or event has no value, so the only NULLs in a grouped result mark the
+dimensions a grouping set left out; that is how a row finds its breakdown.
+
+Young people are counted by ``person_id``. Until linkage (issue 6) fills the
+``person_links`` table, a person id is the partner's code and its own reference, so a
+young person seen by two partners counts twice; with linkage the same indicators count
+linked young people, unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import sqlglot
+from scipy import stats as scistats
+
+from needle.indicators.definitions import (
+    POPULATION_BREAKDOWNS,
+    SOURCE_BREAKDOWNS,
+    IndicatorDefinition,
+    Registry,
+)
+from needle.indicators.facts import age_band_sql, file_list
+from needle.indicators.schema import (
+    ALL_PERIODS,
+    DIMENSIONS,
+    HEADLINE,
+    UNKNOWN,
+    conform,
+    empty_results,
+)
+
+log = logging.getLogger(__name__)
+
+PERSON_DIMS = tuple(name for name, d in DIMENSIONS.items() if d.person)
+
+
+def transpile(sql: str, dialect: str) -> str:
+    """``sql`` (DuckDB dialect) in another engine's dialect (``spark``, ``postgres``)."""
+    return ";\n".join(sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True))
+
+
+@dataclass
+class Inputs:
+    """Where the engine reads from: the facts of the current submissions, the resident
+    population, the scales' scoring metadata and (once linkage exists) person links."""
+
+    facts: dict[str, list[Path]]
+    submissions: list[str]
+    population: (
+        pl.DataFrame
+    )  # lsoa21, ward, local_authority, imd_decile, imd_quintile, age, sex, count
+    scales: pl.DataFrame  # scale, direction, rci, low_bands
+    links: Path | None = None
+    age_min: int = 11
+    age_max: int = 25
+
+
+class Engine:
+    """One refresh's DuckDB session: builds the views once, then computes indicators."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, inputs: Inputs) -> None:
+        self.con = con
+        self.inputs = inputs
+        self.periods: list[str] = []
+        self._people_cache: dict[str, pl.DataFrame] = {}
+        self._build()
+
+    # -- views ---------------------------------------------------------------------------
+
+    def _fact(self, fact: str) -> str:
+        files = self.inputs.facts.get(fact) or []
+        if not files:
+            return f"(SELECT * FROM empty_{fact})"
+        return (
+            f"(SELECT * FROM read_parquet({file_list(files)}, union_by_name = true) "
+            f"WHERE submission_id IN (SELECT submission_id FROM current_submissions))"
+        )
+
+    def _build(self) -> None:
+        con, inputs = self.con, self.inputs
+        con.execute("CREATE OR REPLACE TEMP TABLE current_submissions (submission_id VARCHAR)")
+        if inputs.submissions:
+            con.executemany(
+                "INSERT INTO current_submissions VALUES (?)", [[s] for s in inputs.submissions]
+            )
+        self._empty_facts()
+        population = inputs.population
+        con.register("population_src", population)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE population AS
+            SELECT lsoa21, ward, local_authority, CAST(imd_decile AS VARCHAR) AS imd_decile,
+                CAST(imd_quintile AS VARCHAR) AS imd_quintile, age, sex AS gender,
+                {age_band_sql("age")} AS age_band, count
+            FROM population_src
+            WHERE age BETWEEN {int(inputs.age_min)} AND {int(inputs.age_max)}"""
+        )
+        con.register("scales_src", inputs.scales)
+        con.execute("CREATE OR REPLACE TEMP TABLE scales AS SELECT * FROM scales_src")
+        links = (
+            f"SELECT org, person_ref, person_id FROM read_parquet({file_list([inputs.links])})"
+            if inputs.links is not None
+            else "SELECT '' AS org, '' AS person_ref, '' AS person_id WHERE FALSE"
+        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE person_links AS {links}")
+        dims = ", ".join(f"MIN(p.{d}) AS {d}" for d in PERSON_DIMS)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE people_p AS
+            SELECT p.*, COALESCE(l.person_id, p.org || ':' || p.person_ref) AS person_id,
+                p.lsoa21 IN (SELECT lsoa21 FROM population) AS resident
+            FROM {self._fact("people")} p LEFT JOIN person_links l USING (org, person_ref)"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE participation_p AS
+            SELECT a.period, p.person_id, a.org, a.provision_category, a.attendances,
+                a.contact_minutes
+            FROM {self._fact("participation")} a
+            JOIN people_p p USING (submission_id, person_ref)"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE person_period AS
+            WITH activity AS (
+                SELECT period, person_id, SUM(attendances) AS attendances,
+                    SUM(contact_minutes) AS contact_minutes
+                FROM participation_p GROUP BY period, person_id)
+            SELECT p.period, p.person_id, {dims}, MIN(p.age) AS age,
+                MIN(p.lsoa21) AS lsoa21, BOOL_OR(p.resident) AS resident,
+                MIN(p.education_employment_status) AS education_employment_status,
+                COUNT(DISTINCT p.org) AS partners,
+                COALESCE(MAX(a.attendances), 0) AS attendances,
+                COALESCE(MAX(a.contact_minutes), 0) AS contact_minutes
+            FROM people_p p LEFT JOIN activity a USING (period, person_id)
+            GROUP BY p.period, p.person_id"""
+        )
+        # Over all periods a young person is described as first recorded, so that the
+        # groups of every breakdown still add up to the headline.
+        first = ", ".join(f"ARG_MIN({d}, period) AS {d}" for d in PERSON_DIMS)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE person_all AS
+            SELECT person_id, MIN(period) AS first_period, {first},
+                ARG_MIN(age, period) AS age, ARG_MIN(resident, period) AS resident
+            FROM person_period GROUP BY person_id"""
+        )
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE person_partner AS
+            SELECT DISTINCT period, person_id, org FROM people_p"""
+        )
+        person_cols = ", ".join(f"pp.{d}" for d in PERSON_DIMS)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW participation AS
+            SELECT a.*, pp.age, pp.resident, {person_cols}
+            FROM participation_p a JOIN person_period pp USING (period, person_id)"""
+        )
+        for fact in ("referrals", "milestones", "scores"):
+            extra = "r.* EXCLUDE (submission_id, person_ref)"
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE {fact} AS
+                SELECT {extra}, p.person_id, pp.age, {person_cols}
+                FROM {self._fact(fact)} r
+                JOIN people_p p USING (submission_id, person_ref)
+                JOIN person_period pp ON pp.period = p.period AND pp.person_id = p.person_id"""
+            )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE sessions AS
+            SELECT * EXCLUDE (submission_id) FROM {self._fact("sessions")}"""
+        )
+        self.periods = [
+            r[0] for r in con.execute("SELECT DISTINCT period FROM people_p ORDER BY 1").fetchall()
+        ]
+
+    def _empty_facts(self) -> None:
+        """Empty tables with each fact's columns, for an initiative with no data yet."""
+        empties = {
+            "people": "'' submission_id, '' org, '' period, '' person_ref, "
+            + ", ".join(f"'' {d}" for d in PERSON_DIMS)
+            + ", 0 age, '' lsoa21, '' education_employment_status, '' consent_to_share",
+            "participation": "'' submission_id, '' org, '' period, '' person_ref, "
+            "'' provision_category, 0 attendances, 0 contact_minutes",
+            "sessions": "'' submission_id, '' org, '' period, '' session_ref, "
+            "'' provision_category, CAST(NULL AS DATE) session_date, 0 duration_minutes, "
+            "0 anonymous_attendance, '' ward, '' local_authority, 0 attendees",
+            "referrals": "'' submission_id, '' org, '' period, '' person_ref, '' direction, "
+            "'' partner_org, '' status, CAST(NULL AS DATE) referred_on, "
+            "CAST(NULL AS DATE) status_date, 0 days_to_status",
+            "milestones": "'' submission_id, '' org, '' period, '' person_ref, '' milestone, "
+            "CAST(NULL AS DATE) achieved_on, '' evidence",
+            "scores": "'' submission_id, '' org, '' period, '' person_ref, '' instrument, "
+            "'' scale, CAST(NULL AS DATE) administered_on, '' timepoint, "
+            "CAST(NULL AS DOUBLE) score, '' band",
+        }
+        for fact, columns in empties.items():
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE empty_{fact} AS SELECT {columns} WHERE FALSE"
+            )
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def query(self, sql: str) -> pl.DataFrame:
+        return self.con.sql(sql).pl()
+
+    @staticmethod
+    def _column(dim: str) -> str:
+        return "org" if dim == "partner" else dim
+
+    def grouped(
+        self,
+        source: str,
+        measures: str,
+        dims: Iterable[str],
+        *,
+        per_period: bool = True,
+        all_time: bool = True,
+        where: str | None = None,
+    ) -> pl.DataFrame:
+        """``measures`` over ``source`` for the headline and each breakdown in ``dims``,
+        per period and over all periods, in long form (period, breakdown, group, ...)."""
+        dims = [d for d in dims if d != "period"]
+        sets: list[str] = []
+        if per_period:
+            sets += ["(period)", *[f"(period, {self._column(d)})" for d in dims]]
+        if all_time:
+            sets += ["()", *[f"({self._column(d)})" for d in dims]]
+        if not sets:
+            return pl.DataFrame()
+        columns = ", ".join(
+            f"CAST({self._column(d)} AS VARCHAR) AS dim_{i}" for i, d in enumerate(dims)
+        )
+        group_flags = ", ".join(f"GROUPING({self._column(d)}) AS g_{i}" for i, d in enumerate(dims))
+        period = (
+            "period, GROUPING(period) AS g_period"
+            if per_period
+            else "CAST(NULL AS VARCHAR) AS period, 1 AS g_period"
+        )
+        select = ", ".join(x for x in (period, columns, group_flags, measures) if x)
+        sql = (
+            f"SELECT {select} FROM {source} {f'WHERE {where}' if where else ''} "
+            f"GROUP BY GROUPING SETS ({', '.join(sets)})"
+        )
+        frame = self.query(sql)
+        return _to_long(frame, dims)
+
+    # -- kinds ---------------------------------------------------------------------------
+
+    def compute(self, d: IndicatorDefinition, registry: Registry) -> pl.DataFrame:
+        method = getattr(self, f"_kind_{d.kind}")
+        frame = method(d, registry)
+        if frame.is_empty():
+            return empty_results()
+        frame = frame.with_columns(pl.lit(d.id).alias("indicator"))
+        allowed = set(d.breakdowns) | {HEADLINE}
+        frame = frame.filter(pl.col("breakdown").is_in(allowed))
+        if "period" not in d.breakdowns:
+            frame = frame.filter(pl.col("period") == ALL_PERIODS)
+        return conform(frame)
+
+    def _people_subjects(self, d: IndicatorDefinition) -> tuple[str, str, str | None]:
+        """The young people an indicator counts as relations (person-period, with the
+        partner, with the provision category)."""
+        where = f"WHERE {d.filter}" if d.filter else ""
+        if d.source == "person_period":
+            pp = f"(SELECT period, person_id FROM person_period {where})"
+            org = f"(SELECT pp.* FROM person_partner pp SEMI JOIN {pp} s USING (period, person_id))"
+            cat = (
+                "(SELECT DISTINCT a.period, a.person_id, a.provision_category "
+                f"FROM participation_p a SEMI JOIN {pp} s USING (period, person_id))"
+            )
+            return pp, org, cat
+        source = d.source if d.source != "participation" else "participation"
+        rows = f"(SELECT period, person_id, org FROM {source} {where})"
+        cat = None
+        if d.source == "participation":
+            cat = (
+                f"(SELECT DISTINCT period, person_id, provision_category FROM participation "
+                f"{where})"
+            )
+        return (
+            f"(SELECT DISTINCT period, person_id FROM {rows})",
+            f"(SELECT DISTINCT * FROM {rows})",
+            cat,
+        )
+
+    def _kind_people(
+        self, d: IndicatorDefinition, registry: Registry | None = None
+    ) -> pl.DataFrame:
+        if d.id in self._people_cache:
+            return self._people_cache[d.id]
+        pp, org, cat = self._people_subjects(d)
+        person_dims = [b for b in d.breakdowns if b in PERSON_DIMS]
+        count = "COUNT(*) AS n"
+        per_period = self.grouped(
+            f"(SELECT pp.* FROM person_period pp SEMI JOIN {pp} s USING (period, person_id))",
+            count,
+            person_dims,
+            all_time=False,
+        )
+        all_time = self.grouped(
+            f"(SELECT pa.* FROM person_all pa SEMI JOIN {pp} s USING (person_id))",
+            count,
+            person_dims,
+            per_period=False,
+        )
+        parts = [per_period, all_time]
+        if "partner" in d.breakdowns:
+            parts.append(self.grouped(org, "COUNT(DISTINCT person_id) AS n", ["partner"]))
+            parts[-1] = parts[-1].filter(pl.col("breakdown") != HEADLINE)
+        if "provision_category" in d.breakdowns and cat is not None:
+            part = self.grouped(cat, "COUNT(DISTINCT person_id) AS n", ["provision_category"])
+            parts.append(part.filter(pl.col("breakdown") != HEADLINE))
+        frame = pl.concat([p for p in parts if not p.is_empty()], how="diagonal_relaxed")
+        frame = frame.with_columns(
+            pl.col("n").cast(pl.Int64),
+            pl.col("n").cast(pl.Float64).alias("value"),
+            pl.col("n").cast(pl.Float64).alias("numerator"),
+        )
+        self._people_cache[d.id] = frame
+        return frame
+
+    def _kind_cumulative_people(
+        self, d: IndicatorDefinition, registry: Registry | None = None
+    ) -> pl.DataFrame:
+        """New young people by the period they were first seen, added up over periods."""
+        pp, org, _ = self._people_subjects(d)
+        person_dims = [b for b in d.breakdowns if b in PERSON_DIMS]
+        first = (
+            f"(SELECT pa.* EXCLUDE (first_period), s.period FROM person_all pa JOIN "
+            f"(SELECT person_id, MIN(period) AS period FROM {pp} GROUP BY person_id) s "
+            f"USING (person_id))"
+        )
+        parts = [self.grouped(first, "COUNT(*) AS n", person_dims, all_time=False)]
+        if "partner" in d.breakdowns:
+            firsts = f"(SELECT org, person_id, MIN(period) AS period FROM {org} GROUP BY ALL)"
+            part = self.grouped(firsts, "COUNT(*) AS n", ["partner"], all_time=False)
+            parts.append(part.filter(pl.col("breakdown") != HEADLINE))
+        new = pl.concat([p for p in parts if not p.is_empty()], how="diagonal_relaxed")
+        if new.is_empty():
+            return new
+        keys = new.select("breakdown", "group").unique()
+        grid = keys.join(pl.DataFrame({"period": self.periods}), how="cross")
+        frame = (
+            grid.join(new, on=["period", "breakdown", "group"], how="left")
+            .with_columns(pl.col("n").fill_null(0))
+            .sort("period")
+            .with_columns(pl.col("n").cum_sum().over("breakdown", "group"))
+        )
+        return frame.with_columns(
+            pl.col("n").cast(pl.Int64),
+            pl.col("n").cast(pl.Float64).alias("value"),
+            pl.col("n").cast(pl.Float64).alias("numerator"),
+        )
+
+    def _kind_events(
+        self, d: IndicatorDefinition, registry: Registry | None = None
+    ) -> pl.DataFrame:
+        value = d.value or "1"
+        frame = self.grouped(
+            d.source,
+            f"SUM({value}) AS value, COUNT(*) AS n",
+            d.breakdowns,
+            where=d.filter,
+        )
+        if frame.is_empty():
+            return frame
+        return frame.with_columns(
+            pl.col("value").cast(pl.Float64).fill_null(0.0),
+            pl.col("value").cast(pl.Float64).fill_null(0.0).alias("numerator"),
+            pl.col("n").cast(pl.Int64),
+        )
+
+    def _kind_median(
+        self, d: IndicatorDefinition, registry: Registry | None = None
+    ) -> pl.DataFrame:
+        frame = self.grouped(
+            d.source, f"MEDIAN({d.value}) AS value, COUNT(*) AS n", d.breakdowns, where=d.filter
+        )
+        if frame.is_empty():
+            return frame
+        return frame.with_columns(pl.col("value").cast(pl.Float64), pl.col("n").cast(pl.Int64))
+
+    def _kind_ratio_events(
+        self, d: IndicatorDefinition, registry: Registry | None = None
+    ) -> pl.DataFrame:
+        num = self.grouped(
+            d.source,
+            f"SUM(CASE WHEN {d.filter or 'TRUE'} THEN 1 ELSE 0 END) AS numerator, COUNT(*) AS "
+            "denominator",
+            d.breakdowns,
+            where=d.denominator_filter,
+        )
+        if num.is_empty():
+            return num
+        return _rate(num)
+
+    def _kind_share(self, d: IndicatorDefinition, registry: Registry | None = None) -> pl.DataFrame:
+        base = IndicatorDefinition(
+            **{**d.__dict__, "filter": d.denominator_filter, "id": f"{d.id}#den"}
+        )
+        part = IndicatorDefinition(**{**d.__dict__, "id": f"{d.id}#num"})
+        num = self._kind_people(part).select("period", "breakdown", "group", numerator="n")
+        den = self._kind_people(base).select("period", "breakdown", "group", denominator="n")
+        frame = den.join(num, on=["period", "breakdown", "group"], how="left").with_columns(
+            pl.col("numerator").fill_null(0)
+        )
+        return _rate(frame)
+
+    def _kind_retention(
+        self, d: IndicatorDefinition, registry: Registry | None = None
+    ) -> pl.DataFrame:
+        if len(self.periods) < 2:
+            return empty_results()
+        following = pl.DataFrame({"period": self.periods[:-1], "next_period": self.periods[1:]})
+        self.con.register("next_periods", following)
+        person_dims = [b for b in d.breakdowns if b in PERSON_DIMS]
+        cohort = """(SELECT pp.*, (n.person_id IS NOT NULL) AS retained
+            FROM person_period pp JOIN next_periods np USING (period)
+            LEFT JOIN person_period n
+                ON n.period = np.next_period AND n.person_id = pp.person_id)"""
+        measures = "SUM(CASE WHEN retained THEN 1 ELSE 0 END) AS numerator, COUNT(*) AS denominator"
+        parts = [self.grouped(cohort, measures, person_dims, all_time=False)]
+        if "partner" in d.breakdowns:
+            by_org = """(SELECT pp.*, (n.person_id IS NOT NULL) AS retained
+                FROM person_partner pp JOIN next_periods np USING (period)
+                LEFT JOIN person_partner n ON n.period = np.next_period
+                    AND n.person_id = pp.person_id AND n.org = pp.org)"""
+            part = self.grouped(by_org, measures, ["partner"], all_time=False)
+            parts.append(part.filter(pl.col("breakdown") != HEADLINE))
+        return _rate(pl.concat(parts, how="diagonal_relaxed"))
+
+    def _population(self, dims: list[str]) -> pl.DataFrame:
+        frame = self.grouped(
+            "population",
+            "SUM(count) AS population",
+            dims,
+            per_period=False,
+        )
+        return frame.drop("period").with_columns(pl.col("population").cast(pl.Float64))
+
+    def _kind_population_rate(self, d: IndicatorDefinition, registry: Registry) -> pl.DataFrame:
+        numerator = self._kind_people(registry.get(d.numerator))
+        dims = [b for b in d.breakdowns if b in POPULATION_BREAKDOWNS and b != "period"]
+        pop = self._population(dims)
+        frame = numerator.join(pop, on=["breakdown", "group"], how="inner").select(
+            "period", "breakdown", "group", numerator="n", denominator="population"
+        )
+        return _rate(frame)
+
+    def _kind_representation(self, d: IndicatorDefinition, registry: Registry) -> pl.DataFrame:
+        numerator = self._kind_people(registry.get(d.numerator))
+        dims = [b for b in d.breakdowns if b in POPULATION_BREAKDOWNS and b != "period"]
+        pop = self._population(dims)
+        total_pop = pop.filter(pl.col("breakdown") == HEADLINE)["population"].sum()
+        heads = numerator.filter(pl.col("breakdown") == HEADLINE).select("period", head=pl.col("n"))
+        frame = (
+            numerator.filter(pl.col("breakdown") != HEADLINE)
+            .join(pop, on=["breakdown", "group"], how="inner")
+            .join(heads, on="period")
+            .with_columns(
+                numerator=pl.col("n").cast(pl.Float64),
+                denominator=pl.col("population").cast(pl.Float64),
+                value=(pl.col("n") / pl.col("head"))
+                / (pl.col("population") / pl.lit(total_pop or None)),
+            )
+        )
+        return frame.select(
+            "period", "breakdown", "group", "value", "numerator", "denominator", "n"
+        )
+
+    def _kind_composition(self, d: IndicatorDefinition, registry: Registry) -> pl.DataFrame:
+        numerator = self._kind_people(registry.get(d.numerator))
+        heads = numerator.filter(pl.col("breakdown") == HEADLINE).select(
+            "period", denominator=pl.col("n")
+        )
+        frame = numerator.filter(pl.col("breakdown") != HEADLINE).join(heads, on="period")
+        return _rate(frame.select("period", "breakdown", "group", "denominator", numerator="n"))
+
+    def _pairs(self) -> str:
+        """Each young person's first baseline and last exit on a scale at one partner."""
+        if not getattr(self, "_pairs_built", False):
+            dims = ", ".join(f"e.{d}" for d in PERSON_DIMS)
+            self.con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE pairs AS
+                WITH b AS (
+                    SELECT org, person_id, scale, ARG_MIN(score, administered_on) AS baseline,
+                        ARG_MIN(band, administered_on) AS baseline_band,
+                        MIN(administered_on) AS baseline_on
+                    FROM scores WHERE timepoint = 'baseline' AND score IS NOT NULL
+                    GROUP BY org, person_id, scale),
+                e AS (
+                    SELECT org, person_id, scale, ARG_MAX(score, administered_on) AS exit,
+                        ARG_MAX(band, administered_on) AS exit_band,
+                        ARG_MAX(period, administered_on) AS period,
+                        MAX(administered_on) AS exit_on
+                    FROM scores WHERE timepoint = 'exit' AND score IS NOT NULL
+                    GROUP BY org, person_id, scale),
+                joined AS (
+                    SELECT b.*, e.exit, e.exit_band, e.period, e.exit - b.baseline AS change,
+                        CASE WHEN s.direction = 'down' THEN -1 ELSE 1 END AS sign, s.rci,
+                        s.low_bands
+                    FROM b JOIN e USING (org, person_id, scale) JOIN scales s USING (scale)
+                    WHERE e.exit_on >= b.baseline_on)
+                SELECT j.*, {dims},
+                    CASE WHEN j.sign * j.change >= j.rci THEN 1 ELSE 0 END AS improved,
+                    CASE WHEN -j.sign * j.change >= j.rci THEN 1 ELSE 0 END AS deteriorated,
+                    CASE WHEN list_contains(string_split(j.low_bands, ';'), j.baseline_band)
+                        THEN 1 ELSE 0 END AS low_at_baseline,
+                    CASE WHEN list_contains(string_split(j.low_bands, ';'), j.baseline_band)
+                        AND NOT list_contains(string_split(j.low_bands, ';'), j.exit_band)
+                        THEN 1 ELSE 0 END AS left_low
+                FROM joined j JOIN person_period e USING (period, person_id)"""
+            )
+            self._pairs_built = True
+        return "pairs"
+
+    def _kind_paired_change(
+        self, d: IndicatorDefinition, registry: Registry | None = None
+    ) -> pl.DataFrame:
+        source = self._pairs()
+        where = None if d.scale == "*" else f"scale = '{d.scale}'"
+        measures = (
+            "COUNT(*) AS n, SUM(change) AS s1, SUM(change * change) AS s2, "
+            "SUM(baseline) AS b1, SUM(baseline * baseline) AS b2, SUM(improved) AS improved, "
+            "SUM(deteriorated) AS deteriorated, SUM(low_at_baseline) AS low, "
+            "SUM(left_low) AS left_low"
+        )
+        frame = self.grouped(source, measures, d.breakdowns, where=where)
+        if frame.is_empty():
+            return frame
+        return _pair_statistic(frame, d.stat or "mean_change")
+
+
+def _to_long(frame: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
+    """A GROUPING SETS result as rows with ``period``, ``breakdown`` and ``group``."""
+    if frame.is_empty():
+        return frame.select(
+            [pl.lit(None, pl.String).alias(c) for c in ("period", "breakdown", "group")]
+        ).clear()
+    breakdown = pl.lit(HEADLINE)
+    group = pl.lit(HEADLINE)
+    for i, dim in reversed(list(enumerate(dims))):
+        grouped = pl.col(f"g_{i}") == 0
+        breakdown = pl.when(grouped).then(pl.lit(dim)).otherwise(breakdown)
+        group = pl.when(grouped).then(pl.col(f"dim_{i}").fill_null(UNKNOWN)).otherwise(group)
+    period = pl.when(pl.col("g_period") == 1).then(pl.lit(ALL_PERIODS)).otherwise(pl.col("period"))
+    drop = [c for c in frame.columns if c.startswith(("dim_", "g_"))]
+    return frame.with_columns(
+        period.alias("period"), breakdown.alias("breakdown"), group.alias("group")
+    ).drop(drop)
+
+
+def _rate(frame: pl.DataFrame) -> pl.DataFrame:
+    """Percentages from ``numerator`` and ``denominator``; ``n`` is the numerator."""
+    return frame.with_columns(
+        pl.col("numerator").cast(pl.Float64),
+        pl.col("denominator").cast(pl.Float64),
+        (100.0 * pl.col("numerator") / pl.col("denominator")).alias("value"),
+        pl.col("numerator").cast(pl.Int64).alias("n"),
+    ).filter(pl.col("denominator") > 0)
+
+
+def _pair_statistic(frame: pl.DataFrame, stat: str) -> pl.DataFrame:
+    """One statistic of paired change from grouped moments (n, sums, sums of squares)."""
+    n = frame["n"].cast(pl.Float64).to_numpy()
+    s1 = frame["s1"].cast(pl.Float64).to_numpy()
+    s2 = frame["s2"].cast(pl.Float64).to_numpy()
+    b1 = frame["b1"].cast(pl.Float64).to_numpy()
+    b2 = frame["b2"].cast(pl.Float64).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = s1 / n
+        sd = np.sqrt(np.maximum(s2 - n * mean**2, 0.0) / (n - 1))
+        sd_base = np.sqrt(np.maximum(b2 - b1**2 / n, 0.0) / (n - 1))
+        half = scistats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+        half = np.where(n >= 2, half, np.nan)
+        lower = upper = np.full(len(n), np.nan)
+        numerator = denominator = np.full(len(n), np.nan)
+        if stat == "mean_change":
+            value, lower, upper = mean, mean - half, mean + half
+        elif stat == "effect_size_dz":
+            value = np.where(sd > 0, mean / sd, np.nan)
+        elif stat == "effect_size_d":
+            value = np.where(sd_base > 0, mean / sd_base, np.nan)
+        elif stat in ("reliable_improvement", "reliable_deterioration"):
+            column = "improved" if stat == "reliable_improvement" else "deteriorated"
+            numerator = frame[column].cast(pl.Float64).to_numpy()
+            denominator = n
+            value = 100.0 * numerator / n
+        elif stat == "left_low":
+            numerator = frame["left_low"].cast(pl.Float64).to_numpy()
+            denominator = frame["low"].cast(pl.Float64).to_numpy()
+            value = np.where(denominator > 0, 100.0 * numerator / denominator, np.nan)
+        else:  # pragma: no cover - definitions are checked when loaded
+            raise ValueError(stat)
+    n_units = n if stat != "left_low" else denominator
+    out = frame.select("period", "breakdown", "group").with_columns(
+        pl.Series("value", value, pl.Float64).fill_nan(None),
+        pl.Series("lower", lower, pl.Float64).fill_nan(None),
+        pl.Series("upper", upper, pl.Float64).fill_nan(None),
+        pl.Series("numerator", numerator, pl.Float64).fill_nan(None),
+        pl.Series("denominator", denominator, pl.Float64).fill_nan(None),
+        pl.Series("n", np.nan_to_num(n_units), pl.Float64).cast(pl.Int64),
+    )
+    return out
+
+
+def run_all(engine: Engine, registry: Registry) -> pl.DataFrame:
+    """Every indicator of ``registry``, in one long frame."""
+    frames = []
+    for d in registry:
+        frames.append(engine.compute(d, registry))
+    return pl.concat(frames) if frames else empty_results()
+
+
+__all__ = ["SOURCE_BREAKDOWNS", "Engine", "Inputs", "run_all", "transpile"]

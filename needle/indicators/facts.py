@@ -1,0 +1,352 @@
+"""Facts: each submission's pooled rows reduced once to what indicators need, and cached.
+
+Why a cache per submission: the expensive part of every indicator is reading the raw rows
+(a national pool holds hundreds of millions of attendance rows). Each accepted submission
+version is immutable, so its facts (young people with their breakdown attributes, each
+young person's participation per provision category, sessions, scored questionnaires,
+referrals, milestones) are computed once, by DuckDB straight from the pool's Parquet
+files, and kept under ``HOME/indicators/facts/``. When a submission is accepted,
+superseded, withdrawn or erased, only the submissions whose files changed are read again;
+the indicators are then computed from the (much smaller) facts of the current versions.
+
+A batch of submissions is written as one Parquet file per fact; the manifest records, for
+every submission, the key of its pooled files (erasure writes new files, so the key
+changes) and its batch. Batches no current submission refers to are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from needle.indicators.instruments import Instrument, scoring_sql
+from needle.indicators.schema import AGE_BANDS, UNKNOWN
+from needle.pool.model import PoolFile
+
+log = logging.getLogger(__name__)
+
+FACTS_VERSION = "1"  # bump when a fact's definition changes: every cache entry is rebuilt
+FACTS = ("people", "participation", "sessions", "scores", "referrals", "milestones")
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class FactsUpdate:
+    """What a refresh of the facts did: submissions read again, kept, and dropped."""
+
+    computed: tuple[str, ...]
+    reused: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+
+def quote(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def file_list(paths: Iterable[Path | str]) -> str:
+    """A DuckDB list literal of file paths, for ``read_parquet``."""
+    return "[" + ", ".join(quote(p) for p in paths) + "]"
+
+
+def age_band_sql(column: str) -> str:
+    cases = " ".join(
+        f"WHEN {column} BETWEEN {low} AND {high} THEN '{label}'" for label, low, high in AGE_BANDS
+    )
+    return f"CASE {cases} ELSE '{UNKNOWN}' END"
+
+
+def _coded(column: str) -> str:
+    return f"COALESCE(CAST({column} AS VARCHAR), '{UNKNOWN}')"
+
+
+def _entity_files(files: list[PoolFile], entity: str) -> list[Path]:
+    return [f.path for f in files if f.entity == entity]
+
+
+def _select(source: list[Path], columns: str, fallback: str) -> str:
+    """``SELECT columns FROM read_parquet(files)``; with no files, an empty relation with
+    the same columns (``fallback``: typed NULLs) so that later joins still work."""
+    if not source:
+        return f"SELECT {fallback} WHERE FALSE"
+    return f"SELECT {columns} FROM read_parquet({file_list(source)}, union_by_name = true)"
+
+
+def _people_sql(files: list[PoolFile], ethnicity_groups: dict[str, str]) -> str:
+    groups = " ".join(f"WHEN '{code}' THEN '{group}'" for code, group in ethnicity_groups.items())
+    columns = f"""
+        submission_id, org, period, person_ref,
+        {_coded("gender")} AS gender,
+        {_coded("ethnicity")} AS ethnicity,
+        CASE ethnicity {groups} ELSE '{UNKNOWN}' END AS ethnicity_group,
+        {_coded("send")} AS send,
+        {_coded("free_school_meals")} AS free_school_meals,
+        {_coded("care_experienced")} AS care_experienced,
+        {_coded("education_employment_status")} AS education_employment_status,
+        CAST(age_at_period_start AS INTEGER) AS age,
+        {age_band_sql("age_at_period_start")} AS age_band,
+        lsoa21,
+        {_coded("ward_code")} AS ward,
+        {_coded("la_code")} AS local_authority,
+        {_coded("imd_decile")} AS imd_decile,
+        {_coded("imd_quintile")} AS imd_quintile,
+        consent_to_share"""
+    fallback = """
+        '' AS submission_id, '' AS org, '' AS period, '' AS person_ref, '' AS gender,
+        '' AS ethnicity, '' AS ethnicity_group, '' AS send, '' AS free_school_meals,
+        '' AS care_experienced, '' AS education_employment_status, 0 AS age,
+        '' AS age_band, '' AS lsoa21, '' AS ward, '' AS local_authority, '' AS imd_decile,
+        '' AS imd_quintile, '' AS consent_to_share"""
+    return _select(_entity_files(files, "young_people"), columns, fallback)
+
+
+def _sessions_sql(files: list[PoolFile]) -> str:
+    """One row per session with its provision's category and its venue's area (the
+    session's own venue, else the provision's)."""
+    sessions = _entity_files(files, "sessions")
+    provisions = _entity_files(files, "provisions")
+    attendance = _entity_files(files, "attendance")
+    if not sessions:
+        return """SELECT '' AS submission_id, '' AS org, '' AS period, '' AS session_ref,
+            '' AS provision_category, CAST(NULL AS DATE) AS session_date,
+            0 AS duration_minutes, 0 AS anonymous_attendance, '' AS ward,
+            '' AS local_authority, 0 AS attendees WHERE FALSE"""
+    prov = (
+        f"SELECT submission_id, provision_ref, category, venue_ward_code, venue_la_code "
+        f"FROM read_parquet({file_list(provisions)}, union_by_name = true)"
+        if provisions
+        else "SELECT '' AS submission_id, '' AS provision_ref, '' AS category, "
+        "'' AS venue_ward_code, '' AS venue_la_code WHERE FALSE"
+    )
+    att = (
+        f"SELECT submission_id, session_ref, COUNT(*) AS attendees "
+        f"FROM read_parquet({file_list(attendance)}) GROUP BY ALL"
+        if attendance
+        else "SELECT '' AS submission_id, '' AS session_ref, 0 AS attendees WHERE FALSE"
+    )
+    return f"""
+        SELECT s.submission_id, s.org, s.period, s.session_ref,
+            COALESCE(p.category, '{UNKNOWN}') AS provision_category,
+            s.session_date, s.duration_minutes,
+            COALESCE(s.anonymous_attendance, 0) AS anonymous_attendance,
+            COALESCE(s.venue_ward_code, p.venue_ward_code, '{UNKNOWN}') AS ward,
+            COALESCE(s.venue_la_code, p.venue_la_code, '{UNKNOWN}') AS local_authority,
+            COALESCE(a.attendees, 0) AS attendees
+        FROM read_parquet({file_list(sessions)}, union_by_name = true) s
+        LEFT JOIN ({prov}) p USING (submission_id, provision_ref)
+        LEFT JOIN ({att}) a USING (submission_id, session_ref)"""
+
+
+def _participation_sql(files: list[PoolFile]) -> str:
+    """Each young person's attendance per provision category: the one pass over the
+    attendance rows that every engagement indicator rests on."""
+    attendance = _entity_files(files, "attendance")
+    if not attendance:
+        return """SELECT '' AS submission_id, '' AS org, '' AS period, '' AS person_ref,
+            '' AS provision_category, 0 AS attendances, 0 AS contact_minutes,
+            CAST(NULL AS DATE) AS first_date, CAST(NULL AS DATE) AS last_date WHERE FALSE"""
+    return f"""
+        SELECT a.submission_id, a.org, a.period, a.person_ref,
+            s.provision_category,
+            COUNT(*) AS attendances,
+            SUM(s.duration_minutes) AS contact_minutes,
+            MIN(s.session_date) AS first_date,
+            MAX(s.session_date) AS last_date
+        FROM read_parquet({file_list(attendance)}) a
+        JOIN facts_sessions s USING (submission_id, session_ref)
+        GROUP BY ALL"""
+
+
+def _measurements_sql(files: list[PoolFile]) -> str | None:
+    measurements = _entity_files(files, "measurements")
+    if not measurements:
+        return None
+    return (
+        f"SELECT submission_id, org, period, person_ref, instrument, administered_on, "
+        f"timepoint, {_present_items(measurements)} "
+        f"FROM read_parquet({file_list(measurements)}, union_by_name = true)"
+    )
+
+
+def _scores_sql(has_measurements: bool, instruments: dict[str, Instrument]) -> str:
+    """Questionnaires scored by the instruments' definitions (one row per scale)."""
+    if not has_measurements or not instruments:
+        return """SELECT '' AS submission_id, '' AS org, '' AS period, '' AS person_ref,
+            '' AS instrument, '' AS scale, CAST(NULL AS DATE) AS administered_on,
+            '' AS timepoint, CAST(NULL AS DOUBLE) AS score, '' AS band WHERE FALSE"""
+    return scoring_sql(instruments, source="facts_measurements", dialect="duckdb")
+
+
+def _present_items(measurements: list[Path]) -> str:
+    """q1..q14, NULL for any column no file has (a submission with only ONS4 has q1-q4)."""
+    import pyarrow.parquet as pq
+
+    names: set[str] = set()
+    for path in measurements:
+        names.update(pq.read_schema(path).names)
+    return ", ".join(
+        f"CAST(q{i} AS BIGINT) AS q{i}" if f"q{i}" in names else f"CAST(NULL AS BIGINT) AS q{i}"
+        for i in range(1, 15)
+    )
+
+
+def _referrals_sql(files: list[PoolFile]) -> str:
+    columns = """submission_id, org, period, person_ref, direction, partner_org, status,
+        referred_on, status_date,
+        CAST(date_diff('day', referred_on, status_date) AS INTEGER) AS days_to_status"""
+    fallback = """'' AS submission_id, '' AS org, '' AS period, '' AS person_ref,
+        '' AS direction, '' AS partner_org, '' AS status, CAST(NULL AS DATE) AS referred_on,
+        CAST(NULL AS DATE) AS status_date, 0 AS days_to_status"""
+    return _select(_entity_files(files, "referrals"), columns, fallback)
+
+
+def _milestones_sql(files: list[PoolFile]) -> str:
+    columns = "submission_id, org, period, person_ref, milestone, achieved_on, evidence"
+    fallback = """'' AS submission_id, '' AS org, '' AS period, '' AS person_ref,
+        '' AS milestone, CAST(NULL AS DATE) AS achieved_on, '' AS evidence"""
+    return _select(_entity_files(files, "milestones"), columns, fallback)
+
+
+class FactStore:
+    """The facts cache of one initiative home (``HOME/indicators/facts``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    # -- manifest ----------------------------------------------------------------------
+
+    def _manifest_path(self) -> Path:
+        return self.root / MANIFEST
+
+    def manifest(self) -> dict[str, dict[str, str]]:
+        try:
+            data = json.loads(self._manifest_path().read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        return data.get("submissions", {})
+
+    def _write_manifest(self, entries: dict[str, dict[str, str]]) -> None:
+        path = self._manifest_path()
+        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        temp.write_text(json.dumps({"submissions": entries}, indent=1, sort_keys=True))
+        os.replace(temp, path)
+
+    def batch_path(self, fact: str, batch: str) -> Path:
+        return self.root / fact / f"{batch}.parquet"
+
+    # -- refreshing --------------------------------------------------------------------
+
+    def update(
+        self,
+        files: list[PoolFile],
+        *,
+        instruments: dict[str, Instrument],
+        ethnicity_groups: dict[str, str],
+        connection: duckdb.DuckDBPyConnection,
+        full: bool = False,
+    ) -> FactsUpdate:
+        """Bring the cache in line with the pool's visible ``files``: compute the facts of
+        every submission whose key is new, forget the ones no longer visible."""
+        definitions = _definitions_key(instruments, ethnicity_groups)
+        by_submission: dict[str, list[PoolFile]] = defaultdict(list)
+        for f in files:
+            by_submission[f.submission_id].append(f)
+        keys = {sid: _files_key(fs, definitions) for sid, fs in by_submission.items()}
+        manifest = {} if full else self.manifest()
+        stale = [sid for sid, key in keys.items() if manifest.get(sid, {}).get("key") != key]
+        reused = [sid for sid in keys if sid not in stale]
+        dropped = [sid for sid in manifest if sid not in keys]
+
+        entries = {sid: manifest[sid] for sid in reused}
+        if stale:
+            batch = uuid.uuid4().hex
+            batch_files = [f for sid in stale for f in by_submission[sid]]
+            self._compute(batch, batch_files, instruments, ethnicity_groups, connection)
+            for sid in stale:
+                entries[sid] = {"key": keys[sid], "batch": batch}
+        self._write_manifest(entries)
+        self._delete_unused({e["batch"] for e in entries.values()})
+        log.info("facts: %d computed, %d reused, %d dropped", len(stale), len(reused), len(dropped))
+        return FactsUpdate(tuple(sorted(stale)), tuple(sorted(reused)), tuple(sorted(dropped)))
+
+    def _compute(
+        self,
+        batch: str,
+        files: list[PoolFile],
+        instruments: dict[str, Instrument],
+        ethnicity_groups: dict[str, str],
+        con: duckdb.DuckDBPyConnection,
+    ) -> None:
+        measurements = _measurements_sql(files)
+        if measurements is not None:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW facts_measurements AS {measurements}")
+        queries = {
+            "sessions": _sessions_sql(files),
+            "people": _people_sql(files, ethnicity_groups),
+            "participation": _participation_sql(files),
+            "scores": _scores_sql(measurements is not None, instruments),
+            "referrals": _referrals_sql(files),
+            "milestones": _milestones_sql(files),
+        }
+        written: list[Path] = []
+        try:
+            for fact, sql in queries.items():
+                target = self.batch_path(fact, batch)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                temp = target.with_name(f".{target.name}.tmp")
+                con.execute(
+                    f"COPY ({sql}) TO {quote(temp)} (FORMAT parquet, COMPRESSION zstd, "
+                    "COMPRESSION_LEVEL 1)"
+                )
+                os.replace(temp, target)
+                written.append(target)
+                if fact == "sessions":  # participation joins each session's category
+                    con.execute(
+                        f"CREATE OR REPLACE TEMP VIEW facts_sessions AS "
+                        f"SELECT * FROM read_parquet({quote(target)})"
+                    )
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+        finally:
+            con.execute("DROP VIEW IF EXISTS facts_sessions")
+            con.execute("DROP VIEW IF EXISTS facts_measurements")
+
+    def _delete_unused(self, batches: set[str]) -> None:
+        for fact in FACTS:
+            folder = self.root / fact
+            if not folder.exists():
+                continue
+            for path in folder.glob("*.parquet"):
+                if path.stem not in batches:
+                    path.unlink(missing_ok=True)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def fact_files(self, fact: str, submissions: Iterable[str]) -> list[Path]:
+        """The batch files that hold ``fact`` for ``submissions``."""
+        manifest = self.manifest()
+        batches = sorted({manifest[s]["batch"] for s in submissions if s in manifest})
+        return [self.batch_path(fact, b) for b in batches]
+
+
+def _files_key(files: list[PoolFile], definitions: str) -> str:
+    text = "\n".join(sorted(f"{f.entity}={f.path.name}" for f in files))
+    return hashlib.sha256(f"{FACTS_VERSION}\n{definitions}\n{text}".encode()).hexdigest()[:32]
+
+
+def _definitions_key(instruments: dict[str, Instrument], ethnicity_groups: dict[str, str]) -> str:
+    text = repr(sorted((k, repr(v)) for k, v in instruments.items())) + repr(
+        sorted(ethnicity_groups.items())
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,256 @@
+"""Refreshing an initiative's indicators: facts, engine, disclosure control, stored results.
+
+A refresh is what runs after a submission is accepted, superseded, withdrawn or erased
+(and on demand, ``needle indicators refresh``). It brings the facts cache up to date
+(reading only the submissions whose pooled files changed), computes every indicator over
+the current facts, protects the results once per audience, and stores them as one *run*:
+
+    HOME/indicators/runs/<run id>/backbone.parquet      every number, unprotected
+    HOME/indicators/runs/<run id>/<audience>.parquet    protected for that audience
+    HOME/indicators/runs/<run id>/run.json              provenance: submission versions,
+                                                        definitions, thresholds, timings
+    HOME/indicators/current.json                        which run is current
+
+A run is written completely before ``current.json`` is replaced (atomically), so a reader
+never sees half a refresh; older runs are then deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from needle.errors import NeedleInputError
+from needle.indicators.definitions import Registry, load_registry
+from needle.indicators.disclosure import MeasureInfo, protect
+from needle.indicators.engine import Engine, Inputs, run_all
+from needle.indicators.facts import FactStore
+from needle.indicators.instruments import load_instruments, scale_meta
+from needle.indicators.lookups import ethnicity_groups, nesting, population_frame
+from needle.indicators.schema import AUDIENCES, DIMENSIONS
+
+log = logging.getLogger(__name__)
+
+INDICATORS_FOLDER = "indicators"
+CURRENT = "current.json"
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    run_id: str
+    refreshed_at: str
+    submissions: int
+    computed: int
+    reused: int
+    dropped: int
+    rows: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        took = sum(self.seconds.values())
+        return (
+            f"Indicators refreshed from {self.submissions} submission(s) "
+            f"({self.computed} read again, {self.reused} unchanged, {self.dropped} gone): "
+            f"{self.rows:,} results in {took:.1f} s."
+        )
+
+
+def indicators_dir(home_root: Path) -> Path:
+    return Path(home_root) / INDICATORS_FOLDER
+
+
+def measure_infos(registry: Registry) -> dict[str, MeasureInfo]:
+    return {d.id: MeasureInfo(kind=d.measure, follows=d.follows) for d in registry}
+
+
+def registry_for(home: Any) -> Registry:
+    settings = getattr(home.config, "indicators", None)
+    params = {
+        key: getattr(settings, key)
+        for key in ("attendance_threshold", "age_min", "age_max")
+        if settings is not None and hasattr(settings, key)
+    }
+    return load_registry(params=params, extra_dirs=[indicators_dir(home.root) / "definitions"])
+
+
+def thresholds(config: Any) -> dict[str, tuple[int, int]]:
+    """(threshold, rounding) per audience from ``[disclosure]``."""
+    d = config.disclosure
+    rounding = getattr(d, "public_rounding", 5)
+    return {
+        "backbone": (getattr(d, "backbone", 0), 0),
+        "partner": (d.partner, 0),
+        "steering_group": (d.steering_group, 0),
+        "public": (d.public, rounding),
+    }
+
+
+def refresh(home: Any, *, full: bool = False, pool: Any = None) -> RefreshResult:
+    """Refresh the indicators of the initiative at ``home`` (a :class:`Home`)."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    root = indicators_dir(home.root)
+    registry = registry_for(home)
+    instruments = load_instruments()
+    reference = home.open_reference()
+    own_pool = pool is None
+    pool = pool or home.open_pool()
+    try:
+        files = pool.files()
+    finally:
+        if own_pool:
+            pool.close()
+    submissions = sorted({f.submission_id for f in files})
+    timings["catalogue"] = time.perf_counter() - started
+
+    con = duckdb.connect()
+    try:
+        step = time.perf_counter()
+        store = FactStore(root / "facts")
+        update = store.update(
+            files,
+            instruments=instruments,
+            ethnicity_groups=ethnicity_groups(),
+            connection=con,
+            full=full,
+        )
+        timings["facts"] = time.perf_counter() - step
+
+        step = time.perf_counter()
+        settings = getattr(home.config, "indicators", None)
+        inputs = Inputs(
+            facts={fact: store.fact_files(fact, submissions) for fact in store_facts()},
+            submissions=submissions,
+            population=population_frame(reference),
+            scales=scale_meta(instruments),
+            links=_links(root),
+            age_min=getattr(settings, "age_min", 11),
+            age_max=getattr(settings, "age_max", 25),
+        )
+        engine = Engine(con, inputs)
+        results = run_all(engine, registry)
+        timings["indicators"] = time.perf_counter() - step
+    finally:
+        con.close()
+
+    step = time.perf_counter()
+    protected = protect_all(results, registry, home.config)
+    timings["disclosure"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    by_org = {f.submission_id: (f.org, f.period) for f in files}
+    run = {
+        "run_id": uuid.uuid4().hex,
+        "refreshed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "submissions": [
+            {"id": s, "org": by_org[s][0], "period": by_org[s][1]} for s in submissions
+        ],
+        "definitions": {d.id: d.version for d in registry},
+        "thresholds": {a: list(t) for a, t in thresholds(home.config).items()},
+        "facts": {
+            "computed": len(update.computed),
+            "reused": len(update.reused),
+            "dropped": len(update.dropped),
+        },
+        "periods": engine.periods,
+    }
+    _write_run(root, run, protected)
+    timings["store"] = time.perf_counter() - step
+    return RefreshResult(
+        run_id=run["run_id"],
+        refreshed_at=run["refreshed_at"],
+        submissions=len(submissions),
+        computed=len(update.computed),
+        reused=len(update.reused),
+        dropped=len(update.dropped),
+        rows=results.height,
+        seconds=timings,
+    )
+
+
+def store_facts() -> tuple[str, ...]:
+    from needle.indicators.facts import FACTS
+
+    return FACTS
+
+
+def _links(root: Path) -> Path | None:
+    """Person links written by linkage (issue 6), when there are any."""
+    path = root / "person_links.parquet"
+    return path if path.exists() else None
+
+
+def protect_all(results: pl.DataFrame, registry: Registry, config: Any) -> dict[str, pl.DataFrame]:
+    """The results as each audience may see them; indicators an audience may not see are
+    left out of its table."""
+    infos = measure_infos(registry)
+    out: dict[str, pl.DataFrame] = {}
+    groups = nesting()
+    for audience, (threshold, rounding) in thresholds(config).items():
+        allowed = [d.id for d in registry if audience in d.audiences]
+        rows = results.filter(pl.col("indicator").is_in(allowed))
+        if audience == "public":  # partners are named only to the backbone and steering group
+            rows = rows.filter(pl.col("breakdown") != "partner")
+        out[audience] = protect(
+            rows,
+            infos,
+            threshold=threshold,
+            rounding=rounding,
+            audience=audience,
+            nesting=groups,
+        )
+    return out
+
+
+def _write_run(root: Path, run: dict[str, Any], tables: dict[str, pl.DataFrame]) -> None:
+    runs = root / "runs"
+    folder = runs / run["run_id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    for audience, frame in tables.items():
+        frame.write_parquet(folder / f"{audience}.parquet")
+    (folder / "run.json").write_text(json.dumps(run, indent=1), encoding="utf-8")
+    pointer = root / CURRENT
+    temp = pointer.with_name(f".{CURRENT}.{uuid.uuid4().hex[:8]}.tmp")
+    temp.write_text(json.dumps({"run_id": run["run_id"]}), encoding="utf-8")
+    os.replace(temp, pointer)
+    for old in runs.iterdir():
+        if old.name != run["run_id"]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def current_run(home_root: Path) -> dict[str, Any]:
+    """The current run's provenance (run.json)."""
+    root = indicators_dir(home_root)
+    try:
+        run_id = json.loads((root / CURRENT).read_text(encoding="utf-8"))["run_id"]
+    except FileNotFoundError:
+        raise NeedleInputError(
+            "The indicators have not been computed yet. Run `needle indicators refresh`."
+        ) from None
+    return json.loads((root / "runs" / run_id / "run.json").read_text(encoding="utf-8"))
+
+
+def load_results(home_root: Path, audience: str = "backbone") -> pl.DataFrame:
+    """The current results as ``audience`` may see them."""
+    if audience not in AUDIENCES:
+        raise NeedleInputError(
+            f"{audience!r} is not an audience; use one of {', '.join(AUDIENCES)}."
+        )
+    run = current_run(home_root)
+    path = indicators_dir(home_root) / "runs" / run["run_id"] / f"{audience}.parquet"
+    return pl.read_parquet(path)
+
+
+def breakdown_names() -> list[str]:
+    return list(DIMENSIONS)

@@ -245,6 +245,8 @@ def demo(workdir: Path, seed: int) -> None:
 
 def _register_groups() -> None:
     """Command groups that live beside the code they drive."""
+    from needle.indicators.cli import indicators
+    from needle.indicators.population_cli import population
     from needle.initiative.cli import init
     from needle.pool.cli import COMMANDS
     from needle.reference.cli import reference
@@ -253,6 +255,8 @@ def _register_groups() -> None:
     main.add_command(reference)
     for command in COMMANDS:
         main.add_command(command)
+    main.add_command(indicators)
+    main.add_command(population)
 
 
 _register_groups()

@@ -200,18 +200,22 @@ def _choice(where: str, key: str, value: Any, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def check_expression(where: str, text: str, source: str, params: dict[str, Any]) -> str:
-    """Parse an SQL expression (after filling ``{parameters}``) and check that it names
-    only columns of ``source``. Returns the filled text."""
-    if not isinstance(text, str) or not text.strip():
-        raise _fail(where, 'must be an SQL expression in quotes, e.g. "attendances >= 4".')
+def _fill(where: str, text: str, params: dict[str, Any]) -> str:
     try:
-        filled = text.format(**params)
+        return str(text).format(**params)
     except (KeyError, IndexError) as exc:
         raise _fail(
             where, f"uses the parameter {{{exc.args[0]}}}, which is not one of "
             f"{', '.join(sorted(params)) or 'none'}."
         ) from None  # fmt: skip
+
+
+def check_expression(where: str, text: str, source: str, params: dict[str, Any]) -> str:
+    """Parse an SQL expression (after filling ``{parameters}``) and check that it names
+    only columns of ``source``. Returns the filled text."""
+    if not isinstance(text, str) or not text.strip():
+        raise _fail(where, 'must be an SQL expression in quotes, e.g. "attendances >= 4".')
+    filled = _fill(where, text, params)
     try:
         tree = sqlglot.parse_one(filled, read="duckdb")
     except sqlglot.errors.ParseError as exc:
@@ -281,8 +285,8 @@ def parse_definition(
             raise _fail(f"{where}.{key}", "must be non-empty text.")
     return IndicatorDefinition(
         id=indicator_id,
-        title=data["title"].strip(),
-        description=" ".join(str(data["description"]).format(**params).split()),
+        title=_fill(f"{where}.title", data["title"], params).strip(),
+        description=" ".join(_fill(f"{where}.description", data["description"], params).split()),
         kind=kind,
         unit=_choice(where, "unit", data["unit"], UNITS),
         direction=_choice(where, "direction", data["direction"], DIRECTIONS),

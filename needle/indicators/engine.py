@@ -89,7 +89,8 @@ class Engine:
         if not files:
             return f"(SELECT * FROM empty_{fact})"
         return (
-            f"(SELECT * FROM read_parquet({file_list(files)}, union_by_name = true) "
+            f"(SELECT * FROM read_parquet({file_list(files)}, union_by_name = true, "
+            "hive_partitioning = true, hive_types = {'submission_id': VARCHAR}) "
             f"WHERE submission_id IN (SELECT submission_id FROM current_submissions))"
         )
 

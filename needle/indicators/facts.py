@@ -9,9 +9,8 @@ files, and kept under ``HOME/indicators/facts/``. When a submission is accepted,
 superseded, withdrawn or erased, only the submissions whose files changed are read again;
 the indicators are then computed from the (much smaller) facts of the current versions.
 
-A batch of submissions is written as one Parquet file per fact; the manifest records, for
-every submission, the key of its pooled files (erasure writes new files, so the key
-changes) and its batch. Batches no current submission refers to are deleted.
+The manifest records, for every submission, the key of its pooled files (erasure writes
+new files, so the key changes) and the batch its facts were computed in.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -216,7 +216,14 @@ def _milestones_sql(files: list[PoolFile]) -> str:
 
 
 class FactStore:
-    """The facts cache of one initiative home (``HOME/indicators/facts``)."""
+    """The facts cache of one initiative home (``HOME/indicators/facts``).
+
+    Layout: ``<fact>/<batch>/submission_id=<id>/*.parquet``. A batch is the set of
+    submissions computed in one refresh (one DuckDB query per fact, partitioned by
+    submission), so each submission's facts can be deleted on their own: when it is
+    superseded, withdrawn or erased from, its old facts go at once, and no derived row
+    about an erased young person outlives the erasure.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -240,8 +247,8 @@ class FactStore:
         temp.write_text(json.dumps({"submissions": entries}, indent=1, sort_keys=True))
         os.replace(temp, path)
 
-    def batch_path(self, fact: str, batch: str) -> Path:
-        return self.root / fact / f"{batch}.parquet"
+    def partition(self, fact: str, batch: str, submission_id: str) -> Path:
+        return self.root / fact / batch / f"submission_id={submission_id}"
 
     # -- refreshing --------------------------------------------------------------------
 
@@ -255,16 +262,18 @@ class FactStore:
         full: bool = False,
     ) -> FactsUpdate:
         """Bring the cache in line with the pool's visible ``files``: compute the facts of
-        every submission whose key is new, forget the ones no longer visible."""
+        every submission whose key is new, delete those of submissions no longer visible
+        (or whose files changed)."""
         definitions = _definitions_key(instruments, ethnicity_groups)
         by_submission: dict[str, list[PoolFile]] = defaultdict(list)
         for f in files:
             by_submission[f.submission_id].append(f)
         keys = {sid: _files_key(fs, definitions) for sid, fs in by_submission.items()}
-        manifest = {} if full else self.manifest()
+        old = self.manifest()
+        manifest = {} if full else old
         stale = [sid for sid, key in keys.items() if manifest.get(sid, {}).get("key") != key]
         reused = [sid for sid in keys if sid not in stale]
-        dropped = [sid for sid in manifest if sid not in keys]
+        dropped = [sid for sid in old if sid not in keys]
 
         entries = {sid: manifest[sid] for sid in reused}
         if stale:
@@ -274,6 +283,10 @@ class FactStore:
             for sid in stale:
                 entries[sid] = {"key": keys[sid], "batch": batch}
         self._write_manifest(entries)
+        for sid, entry in old.items():  # superseded, withdrawn, erased from, or rebuilt
+            if entries.get(sid, {}).get("batch") != entry["batch"]:
+                for fact in FACTS:
+                    shutil.rmtree(self.partition(fact, entry["batch"], sid), ignore_errors=True)
         self._delete_unused({e["batch"] for e in entries.values()})
         log.info("facts: %d computed, %d reused, %d dropped", len(stale), len(reused), len(dropped))
         return FactsUpdate(tuple(sorted(stale)), tuple(sorted(reused)), tuple(sorted(dropped)))
@@ -289,8 +302,11 @@ class FactStore:
         measurements = _measurements_sql(files)
         if measurements is not None:
             con.execute(f"CREATE OR REPLACE TEMP VIEW facts_measurements AS {measurements}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE facts_sessions AS {_sessions_sql(files)}"
+        )  # participation joins each session's category
         queries = {
-            "sessions": _sessions_sql(files),
+            "sessions": "SELECT * FROM facts_sessions",
             "people": _people_sql(files, ethnicity_groups),
             "participation": _participation_sql(files),
             "scores": _scores_sql(measurements is not None, instruments),
@@ -300,26 +316,22 @@ class FactStore:
         written: list[Path] = []
         try:
             for fact, sql in queries.items():
-                target = self.batch_path(fact, batch)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                temp = target.with_name(f".{target.name}.tmp")
+                target = self.root / fact / batch
+                temp = self.root / fact / f".{batch}.tmp"
+                temp.parent.mkdir(parents=True, exist_ok=True)
                 con.execute(
                     f"COPY ({sql}) TO {quote(temp)} (FORMAT parquet, COMPRESSION zstd, "
-                    "COMPRESSION_LEVEL 1)"
+                    "COMPRESSION_LEVEL 1, PARTITION_BY (submission_id), OVERWRITE_OR_IGNORE)"
                 )
-                os.replace(temp, target)
-                written.append(target)
-                if fact == "sessions":  # participation joins each session's category
-                    con.execute(
-                        f"CREATE OR REPLACE TEMP VIEW facts_sessions AS "
-                        f"SELECT * FROM read_parquet({quote(target)})"
-                    )
+                if temp.exists():
+                    os.replace(temp, target)
+                    written.append(target)
         except BaseException:
-            for path in written:
-                path.unlink(missing_ok=True)
+            for path in [*written, *(self.root / f / f".{batch}.tmp" for f in FACTS)]:
+                shutil.rmtree(path, ignore_errors=True)
             raise
         finally:
-            con.execute("DROP VIEW IF EXISTS facts_sessions")
+            con.execute("DROP TABLE IF EXISTS facts_sessions")
             con.execute("DROP VIEW IF EXISTS facts_measurements")
 
     def _delete_unused(self, batches: set[str]) -> None:
@@ -327,17 +339,22 @@ class FactStore:
             folder = self.root / fact
             if not folder.exists():
                 continue
-            for path in folder.glob("*.parquet"):
-                if path.stem not in batches:
-                    path.unlink(missing_ok=True)
+            for path in folder.iterdir():
+                if path.name not in batches or not any(path.iterdir()):
+                    shutil.rmtree(path, ignore_errors=True)
 
     # -- reading -----------------------------------------------------------------------
 
     def fact_files(self, fact: str, submissions: Iterable[str]) -> list[Path]:
-        """The batch files that hold ``fact`` for ``submissions``."""
+        """The Parquet files that hold ``fact`` for ``submissions``."""
         manifest = self.manifest()
-        batches = sorted({manifest[s]["batch"] for s in submissions if s in manifest})
-        return [self.batch_path(fact, b) for b in batches]
+        out: list[Path] = []
+        for sid in submissions:
+            if sid in manifest:
+                out.extend(
+                    sorted(self.partition(fact, manifest[sid]["batch"], sid).glob("*.parquet"))
+                )
+        return out
 
 
 def _files_key(files: list[PoolFile], definitions: str) -> str:

@@ -35,10 +35,12 @@ from needle.errors import NeedleInputError
 from needle.indicators.definitions import Registry, load_registry
 from needle.indicators.disclosure import MeasureInfo, protect
 from needle.indicators.engine import Engine, Inputs, run_all
-from needle.indicators.facts import FactStore
+from needle.indicators.facts import FACTS, FactStore
 from needle.indicators.instruments import load_instruments, scale_meta
 from needle.indicators.lookups import ethnicity_groups, nesting, population_frame
+from needle.indicators.peers import main_categories, peer_benchmarks
 from needle.indicators.schema import AUDIENCES, DIMENSIONS
+from needle.pool.model import PoolFile
 
 log = logging.getLogger(__name__)
 
@@ -98,12 +100,6 @@ def thresholds(config: Any) -> dict[str, tuple[int, int]]:
 
 def refresh(home: Any, *, full: bool = False, pool: Any = None) -> RefreshResult:
     """Refresh the indicators of the initiative at ``home`` (a :class:`Home`)."""
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    root = indicators_dir(home.root)
-    registry = registry_for(home)
-    instruments = load_instruments()
-    reference = home.open_reference()
     own_pool = pool is None
     pool = pool or home.open_pool()
     try:
@@ -111,9 +107,30 @@ def refresh(home: Any, *, full: bool = False, pool: Any = None) -> RefreshResult
     finally:
         if own_pool:
             pool.close()
-    submissions = sorted({f.submission_id for f in files})
-    timings["catalogue"] = time.perf_counter() - started
+    return refresh_files(
+        indicators_dir(home.root),
+        files,
+        config=home.config,
+        population=population_frame(home.open_reference()),
+        registry=registry_for(home),
+        full=full,
+    )
 
+
+def refresh_files(
+    root: Path,
+    files: list[PoolFile],
+    *,
+    config: Any,
+    population: pl.DataFrame,
+    registry: Registry,
+    full: bool = False,
+) -> RefreshResult:
+    """Refresh the indicators kept under ``root`` from the pool's visible ``files``: the
+    part of :func:`refresh` that needs no initiative home (the benchmark calls it)."""
+    timings: dict[str, float] = {}
+    instruments = load_instruments()
+    submissions = sorted({f.submission_id for f in files})
     con = duckdb.connect()
     try:
         step = time.perf_counter()
@@ -128,11 +145,11 @@ def refresh(home: Any, *, full: bool = False, pool: Any = None) -> RefreshResult
         timings["facts"] = time.perf_counter() - step
 
         step = time.perf_counter()
-        settings = getattr(home.config, "indicators", None)
+        settings = getattr(config, "indicators", None)
         inputs = Inputs(
-            facts={fact: store.fact_files(fact, submissions) for fact in store_facts()},
+            facts={fact: store.fact_files(fact, submissions) for fact in FACTS},
             submissions=submissions,
-            population=population_frame(reference),
+            population=population,
             scales=scale_meta(instruments),
             links=_links(root),
             age_min=getattr(settings, "age_min", 11),
@@ -140,12 +157,23 @@ def refresh(home: Any, *, full: bool = False, pool: Any = None) -> RefreshResult
         )
         engine = Engine(con, inputs)
         results = run_all(engine, registry)
+        categories = main_categories(
+            engine.query(
+                "SELECT org, provision_category, COUNT(*) AS sessions FROM sessions GROUP BY ALL"
+            )
+        )
         timings["indicators"] = time.perf_counter() - step
     finally:
         con.close()
 
     step = time.perf_counter()
-    protected = protect_all(results, registry, home.config)
+    protected = protect_all(results, registry, config)
+    peers = peer_benchmarks(
+        results,
+        categories,
+        min_peers=getattr(config.disclosure, "min_peers", 5),
+        threshold=config.disclosure.partner,
+    )
     timings["disclosure"] = time.perf_counter() - step
 
     step = time.perf_counter()
@@ -157,7 +185,7 @@ def refresh(home: Any, *, full: bool = False, pool: Any = None) -> RefreshResult
             {"id": s, "org": by_org[s][0], "period": by_org[s][1]} for s in submissions
         ],
         "definitions": {d.id: d.version for d in registry},
-        "thresholds": {a: list(t) for a, t in thresholds(home.config).items()},
+        "thresholds": {a: list(t) for a, t in thresholds(config).items()},
         "facts": {
             "computed": len(update.computed),
             "reused": len(update.reused),
@@ -165,7 +193,7 @@ def refresh(home: Any, *, full: bool = False, pool: Any = None) -> RefreshResult
         },
         "periods": engine.periods,
     }
-    _write_run(root, run, protected)
+    _write_run(root, run, {**protected, "peers": peers})
     timings["store"] = time.perf_counter() - step
     return RefreshResult(
         run_id=run["run_id"],
@@ -177,12 +205,6 @@ def refresh(home: Any, *, full: bool = False, pool: Any = None) -> RefreshResult
         rows=results.height,
         seconds=timings,
     )
-
-
-def store_facts() -> tuple[str, ...]:
-    from needle.indicators.facts import FACTS
-
-    return FACTS
 
 
 def _links(root: Path) -> Path | None:
@@ -242,8 +264,9 @@ def current_run(home_root: Path) -> dict[str, Any]:
 
 
 def load_results(home_root: Path, audience: str = "backbone") -> pl.DataFrame:
-    """The current results as ``audience`` may see them."""
-    if audience not in AUDIENCES:
+    """The current results as ``audience`` may see them (``peers``: the peer benchmarks of
+    every partner, for :func:`needle.indicators.peers.for_partner`)."""
+    if audience not in (*AUDIENCES, "peers"):
         raise NeedleInputError(
             f"{audience!r} is not an audience; use one of {', '.join(AUDIENCES)}."
         )

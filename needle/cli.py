@@ -161,6 +161,10 @@ def submit(path: Path, org: str, period: str, home: Path | None) -> None:
     if sub.state == "invalid":
         click.echo(f"Run `needle validate {path} --period {parsed.label}` to see every problem.")
         sys.exit(1)
+    if result.created:
+        from needle.indicators.refresh import refresh
+
+        click.echo(refresh(the_home).describe())
 
 
 @main.command()

@@ -277,3 +277,18 @@ def load_results(home_root: Path, audience: str = "backbone") -> pl.DataFrame:
 
 def breakdown_names() -> list[str]:
     return list(DIMENSIONS)
+
+
+def refresh_after_change(home_path: Path | None) -> RefreshResult | None:
+    """Bring the indicators up to date after the pool changed (submit, withdraw, erase).
+
+    Only an initiative home (one with ``needle.toml``) has indicators; a bare pool has
+    nothing to refresh, so it is left alone.
+    """
+    from needle.initiative import open_home
+
+    try:
+        the_home = open_home(home_path)
+    except NeedleInputError:
+        return None
+    return refresh(the_home)

@@ -37,6 +37,16 @@ def _open(home: Path | None) -> Pool:
     return Pool.open(home or Path(get_setting("NEEDLE_HOME") or "."))
 
 
+def _refresh_indicators(home: Path | None) -> None:
+    """Indicators follow the pool: a withdrawal or erasure takes effect in them at once
+    (and an erased young person leaves no derived row behind)."""
+    from needle.indicators.refresh import refresh_after_change
+
+    result = refresh_after_change(home or Path(get_setting("NEEDLE_HOME") or "."))
+    if result is not None:
+        click.echo(result.describe())
+
+
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
@@ -158,6 +168,7 @@ def withdraw(org: str, period: str, reason: str, home: Path | None) -> None:
         f"Withdrew {s.org} {s.period} version {s.version}; no data is pooled for "
         f"{s.org} {s.period} until a new submission is accepted."
     )
+    _refresh_indicators(home)
 
 
 @click.command(cls=CleanCommand)
@@ -187,6 +198,7 @@ def erase(org: str, person_ref: str, reason: str, yes: bool, home: Path | None) 
         f"submission(s) of {erasure.org}; {erasure.reports_redacted} stored report(s) "
         f"redacted. Erasure id {erasure.id} is in the audit trail."
     )
+    _refresh_indicators(home)
 
 
 COMMANDS = (partners, submissions, withdraw, erase)

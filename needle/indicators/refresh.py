@@ -39,7 +39,7 @@ from needle.indicators.facts import FACTS, FactStore
 from needle.indicators.instruments import load_instruments, scale_meta
 from needle.indicators.lookups import ethnicity_groups, nesting, population_frame
 from needle.indicators.peers import main_categories, peer_benchmarks
-from needle.indicators.schema import AUDIENCES, DIMENSIONS
+from needle.indicators.schema import AUDIENCES, DIMENSIONS, PUBLISHED, SUPPRESSED
 from needle.pool.model import PoolFile
 
 log = logging.getLogger(__name__)
@@ -224,7 +224,7 @@ def protect_all(results: pl.DataFrame, registry: Registry, config: Any) -> dict[
         rows = results.filter(pl.col("indicator").is_in(allowed))
         if audience == "public":  # partners are named only to the backbone and steering group
             rows = rows.filter(pl.col("breakdown") != "partner")
-        out[audience] = protect(
+        protected = protect(
             rows,
             infos,
             threshold=threshold,
@@ -232,6 +232,12 @@ def protect_all(results: pl.DataFrame, registry: Registry, config: Any) -> dict[
             audience=audience,
             nesting=groups,
         )
+        if audience != "backbone":
+            hidden = pl.col("status") != PUBLISHED
+            protected = protected.with_columns(
+                pl.when(hidden).then(pl.lit(SUPPRESSED)).otherwise(pl.col("status")).alias("status")
+            )
+        out[audience] = protected
     return out
 
 

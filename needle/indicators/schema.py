@@ -55,6 +55,9 @@ PUBLISHED = "published"
 SUPPRESSED_SMALL = "suppressed_small"  # fewer than the threshold
 SUPPRESSED_SECONDARY = "suppressed_secondary"  # would let a small cell be worked out
 SUPPRESSED_DENOMINATOR = "suppressed_denominator"  # a rate on too few
+# What every audience but the backbone sees instead of the three reasons above: saying
+# which hidden cells are the small ones would narrow them down.
+SUPPRESSED = "suppressed"
 
 
 @dataclass(frozen=True)

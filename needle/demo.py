@@ -69,6 +69,7 @@ def run_demo(workdir: Path, *, seed: int = 2026, echo: Callable[[str], None] = p
     )
     echo(summarise(results))
     echo(pool_summary)
+    show_indicators(workdir / "home", workdir, echo=echo)
     ok = all(r.as_planned for r in results)
     echo("\nAll as planned." if ok else "\nSome submissions did not go as planned.")
     return ok
@@ -176,3 +177,63 @@ def describe_pool(pool) -> str:
     lines.append("  submissions: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
     lines.append("  No name, date of birth or postcode is stored (docs/guides/pool.md).")
     return "\n".join(lines)
+
+
+def show_indicators(home_dir: Path, workdir: Path, *, echo: Callable[[str], None]) -> list[Path]:
+    """Compute the indicators, print the headlines the steering group sees, show the
+    population indicators' curves, and write the HTML summaries."""
+    from datetime import UTC, datetime
+
+    from needle.indicators.html import render_summary
+    from needle.indicators.population import (
+        BUNDLED_TRAFFORD_SERIES,
+        curve_summary,
+        load_population_series,
+        save_population_series,
+        turn_the_curve,
+    )
+    from needle.indicators.refresh import current_run, load_results, refresh, registry_for
+    from needle.indicators.summary import format_headlines, headline
+    from needle.initiative import open_home
+
+    home = open_home(home_dir)
+    config = home.config
+    series = load_population_series(BUNDLED_TRAFFORD_SERIES, config.population_indicators)
+    save_population_series(home.root, series)
+    echo("\nComputing the shared indicators ...")
+    echo(refresh(home).describe())
+    registry = registry_for(home)
+    results = load_results(home.root, "steering_group")
+    echo(
+        f"\nHeadline indicators for the steering group (counts under "
+        f"{config.disclosure.steering_group} suppressed):"
+    )
+    echo(format_headlines(headline(results, registry)))
+    if config.population_indicators:
+        echo("\nPopulation indicators (illustrative series, not official statistics):")
+        for definition in config.population_indicators:
+            curve = turn_the_curve(series, definition)
+            echo(f"  {definition.title}: {curve_summary(curve, definition)['summary']}")
+    run = current_run(home.root)
+    provenance = (
+        f"Run {run['run_id'][:12]} from {len(run['submissions'])} submission versions; "
+        "synthetic data."
+    )
+    written = []
+    for audience in ("steering_group", "public"):
+        path = workdir / f"summary-{audience.replace('_', '-')}.html"
+        path.write_text(
+            render_summary(
+                load_results(home.root, audience),
+                registry,
+                title=f"{config.name}: shared indicators",
+                audience=audience,
+                generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                provenance=provenance,
+            ),
+            encoding="utf-8",
+        )
+        written.append(path)
+    echo("\nHTML summaries: " + ", ".join(str(p) for p in written))
+    return written
+

@@ -49,6 +49,9 @@ from needle.indicators.schema import (
 log = logging.getLogger(__name__)
 
 PERSON_DIMS = tuple(name for name, d in DIMENSIONS.items() if d.person)
+# Joins a relation ``pp`` to the young people ``s`` an indicator counts (both hold each
+# (period, person_id) at most once, so a plain join neither loses nor repeats rows).
+_SAME_PERSON_PERIOD = "ON s.period = pp.period AND s.person_id = pp.person_id"
 
 
 def transpile(sql: str, dialect: str) -> str:
@@ -250,7 +253,7 @@ class Engine:
         )
         select = ", ".join(x for x in (period, columns, group_flags, measures) if x)
         sql = (
-            f"SELECT {select} FROM {source} {f'WHERE {where}' if where else ''} "
+            f"SELECT {select} FROM {source} AS src {f'WHERE {where}' if where else ''} "
             f"GROUP BY GROUPING SETS ({', '.join(sets)})"
         )
         frame = self.query(sql)
@@ -276,14 +279,13 @@ class Engine:
         where = f"WHERE {d.filter}" if d.filter else ""
         if d.source == "person_period":
             pp = f"(SELECT period, person_id FROM person_period {where})"
-            org = f"(SELECT pp.* FROM person_partner pp SEMI JOIN {pp} s USING (period, person_id))"
+            org = f"(SELECT pp.* FROM person_partner pp JOIN {pp} s {_SAME_PERSON_PERIOD})"
             cat = (
-                "(SELECT DISTINCT a.period, a.person_id, a.provision_category "
-                f"FROM participation_p a SEMI JOIN {pp} s USING (period, person_id))"
+                "(SELECT DISTINCT pp.period, pp.person_id, pp.provision_category "
+                f"FROM participation_p pp JOIN {pp} s {_SAME_PERSON_PERIOD})"
             )
             return pp, org, cat
-        source = d.source if d.source != "participation" else "participation"
-        rows = f"(SELECT period, person_id, org FROM {source} {where})"
+        rows = f"(SELECT period, person_id, org FROM {d.source} {where})"
         cat = None
         if d.source == "participation":
             cat = (
@@ -291,8 +293,8 @@ class Engine:
                 f"{where})"
             )
         return (
-            f"(SELECT DISTINCT period, person_id FROM {rows})",
-            f"(SELECT DISTINCT * FROM {rows})",
+            f"(SELECT DISTINCT period, person_id FROM {rows} r)",
+            f"(SELECT DISTINCT period, person_id, org FROM {rows} r)",
             cat,
         )
 
@@ -305,13 +307,14 @@ class Engine:
         person_dims = [b for b in d.breakdowns if b in PERSON_DIMS]
         count = "COUNT(*) AS n"
         per_period = self.grouped(
-            f"(SELECT pp.* FROM person_period pp SEMI JOIN {pp} s USING (period, person_id))",
+            f"(SELECT pp.* FROM person_period pp JOIN {pp} s {_SAME_PERSON_PERIOD})",
             count,
             person_dims,
             all_time=False,
         )
         all_time = self.grouped(
-            f"(SELECT pa.* FROM person_all pa SEMI JOIN {pp} s USING (person_id))",
+            f"(SELECT pa.* FROM person_all pa JOIN (SELECT DISTINCT person_id FROM {pp} x) s "
+            "ON s.person_id = pa.person_id)",
             count,
             person_dims,
             per_period=False,
@@ -323,7 +326,10 @@ class Engine:
         if "provision_category" in d.breakdowns and cat is not None:
             part = self.grouped(cat, "COUNT(DISTINCT person_id) AS n", ["provision_category"])
             parts.append(part.filter(pl.col("breakdown") != HEADLINE))
-        frame = pl.concat([p for p in parts if not p.is_empty()], how="diagonal_relaxed")
+        parts = [p for p in parts if not p.is_empty()]
+        if not parts:
+            return empty_results()
+        frame = pl.concat(parts, how="diagonal_relaxed")
         frame = frame.with_columns(
             pl.col("n").cast(pl.Int64),
             pl.col("n").cast(pl.Float64).alias("value"),
@@ -339,18 +345,23 @@ class Engine:
         pp, org, _ = self._people_subjects(d)
         person_dims = [b for b in d.breakdowns if b in PERSON_DIMS]
         first = (
-            f"(SELECT pa.* EXCLUDE (first_period), s.period FROM person_all pa JOIN "
-            f"(SELECT person_id, MIN(period) AS period FROM {pp} GROUP BY person_id) s "
+            f"(SELECT pa.person_id, {', '.join(f'pa.{c}' for c in PERSON_DIMS)}, pa.age, "
+            f"pa.resident, s.period FROM person_all pa JOIN "
+            f"(SELECT person_id, MIN(period) AS period FROM {pp} x GROUP BY person_id) s "
             f"USING (person_id))"
         )
         parts = [self.grouped(first, "COUNT(*) AS n", person_dims, all_time=False)]
         if "partner" in d.breakdowns:
-            firsts = f"(SELECT org, person_id, MIN(period) AS period FROM {org} GROUP BY ALL)"
+            firsts = (
+                f"(SELECT org, person_id, MIN(period) AS period FROM {org} x "
+                "GROUP BY org, person_id)"
+            )
             part = self.grouped(firsts, "COUNT(*) AS n", ["partner"], all_time=False)
             parts.append(part.filter(pl.col("breakdown") != HEADLINE))
-        new = pl.concat([p for p in parts if not p.is_empty()], how="diagonal_relaxed")
-        if new.is_empty():
-            return new
+        parts = [p for p in parts if not p.is_empty()]
+        if not parts:
+            return empty_results()
+        new = pl.concat(parts, how="diagonal_relaxed")
         keys = new.select("breakdown", "group").unique()
         grid = keys.join(pl.DataFrame({"period": self.periods}), how="cross")
         frame = (
@@ -369,9 +380,12 @@ class Engine:
         self, d: IndicatorDefinition, registry: Registry | None = None
     ) -> pl.DataFrame:
         value = d.value or "1"
+        # n: the units behind the number, additive like the number itself: attendances
+        # for what young people did at sessions, else rows (sessions, referrals...).
+        units = "SUM(attendances)" if d.source == "participation" else "COUNT(*)"
         frame = self.grouped(
             d.source,
-            f"SUM({value}) AS value, COUNT(*) AS n",
+            f"SUM({value}) AS value, {units} AS n",
             d.breakdowns,
             where=d.filter,
         )

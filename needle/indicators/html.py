@@ -1,0 +1,708 @@
+"""A self-contained, accessible HTML summary of an initiative's indicators for one audience.
+
+The page is one file with no external scripts, fonts, stylesheets or images: it is emailed
+to steering groups, attached to funder reports and opened on locked-down council laptops
+and phones, often offline, so anything fetched from the web would be missing or blocked
+(and would tell a third party who opened it). Charts are drawn with Altair and rendered to
+inline SVG with ``vl_convert`` at build time for the same reason: nothing runs in the
+browser.
+
+Public bodies must meet WCAG 2.2 AA, and a chart on its own excludes anyone who cannot see
+it, so every chart is a ``<figure>`` with a caption, an SVG with ``role="img"`` and a text
+label, and a table of the same numbers behind a "Show the numbers" disclosure. Colours are
+the Okabe-Ito colour-blind safe palette, one series per chart, with dark text on white;
+nothing is said by colour alone.
+
+The page only shows what it is given: protection happens before
+(:func:`needle.indicators.disclosure.protect`). A cell that is not published is never
+drawn and never printed as a number: it is listed as suppressed, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+import altair as alt
+import polars as pl
+import vl_convert
+
+from needle.indicators.definitions import IndicatorDefinition, Registry
+from needle.indicators.schema import (
+    AGE_BANDS,
+    ALL_PERIODS,
+    DIMENSIONS,
+    HEADLINE,
+    PUBLISHED,
+    UNKNOWN,
+)
+from needle.indicators.summary import (
+    HEADLINE_INDICATORS,
+    NOT_AVAILABLE,
+    DisclosureRules,
+    HeadlineLine,
+    format_bound,
+    format_number,
+    headline,
+    shows_n,
+    sorted_periods,
+    suppression_text,
+    with_status,
+)
+
+__all__ = ["PALETTE", "render_summary"]
+
+# Okabe-Ito: distinguishable with the common colour vision deficiencies. The blue has a
+# contrast of 5:1 on white, above the 3:1 WCAG asks of graphics.
+PALETTE = {
+    "blue": "#0072B2",
+    "sky": "#56B4E9",
+    "vermillion": "#D55E00",
+    "green": "#009E73",
+    "orange": "#E69F00",
+    "purple": "#CC79A7",
+}
+TEXT = "#1a1a1a"  # 17:1 on white
+MUTED = "#4d4d4d"  # 8:1 on white: rules, axis lines, secondary text
+
+AUDIENCE_LABELS = {
+    "backbone": "the backbone team",
+    "partner": "partners",
+    "steering_group": "the steering group and funders",
+    "public": "the public",
+}
+UNIT_LABELS = {
+    "people": "Young people",
+    "count": "Number",
+    "hours": "Hours",
+    "percent": "Percent",
+    "ratio": "Ratio",
+    "score": "Change in score",
+    "effect_size": "Effect size",
+    "days": "Days",
+}
+DIRECTION_TEXT = {
+    "up": ("↑", "Higher is better"),
+    "down": ("↓", "Lower is better"),
+    "none": ("", "Neither higher nor lower is better in itself"),
+}
+THEME_TITLES = {
+    "reach": "Reach",
+    "engagement": "Engagement",
+    "outcomes": "Outcomes",
+    "referrals": "Referrals",
+}
+# Breakdowns of reach shown as "who is reached" charts.
+REACH_BREAKDOWNS = ("ward", "age_band", "gender")
+
+_CHART_WIDTH = 460
+_BAR_STEP = 22
+
+_CSS = f"""
+*{{box-sizing:border-box}}
+body{{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
+color:{TEXT};background:#fff;line-height:1.5}}
+header,main,footer{{max-width:60rem;margin:0 auto;padding:1rem 1.25rem}}
+header{{border-bottom:2px solid {TEXT}}}
+footer{{border-top:2px solid {TEXT};font-size:.95rem}}
+a{{color:#004f8a}}
+a:focus,summary:focus{{outline:3px solid {TEXT};outline-offset:2px}}
+.skip-link{{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem}}
+.skip-link:focus{{left:1rem}}
+.visually-hidden{{position:absolute;width:1px;height:1px;overflow:hidden;
+clip:rect(0 0 0 0);white-space:nowrap}}
+.cards{{list-style:none;padding:0;display:grid;gap:1rem;
+grid-template-columns:repeat(auto-fill,minmax(15rem,1fr))}}
+.card{{border:1px solid {MUTED};border-radius:.4rem;padding:.75rem 1rem}}
+.card h3{{font-size:1rem;margin:0 0 .25rem}}
+.card-value{{font-size:1.6rem;font-weight:700;margin:0}}
+.card p{{margin:.2rem 0}}
+figure{{margin:1.5rem 0;padding:0}}
+figcaption{{font-weight:600;margin-bottom:.5rem}}
+figcaption span{{display:block;font-weight:400}}
+svg{{max-width:100%;height:auto}}
+table{{border-collapse:collapse;margin:.5rem 0}}
+caption{{text-align:left;font-weight:600}}
+th,td{{border:1px solid {MUTED};padding:.25rem .5rem;text-align:left}}
+td.num{{text-align:right;font-variant-numeric:tabular-nums}}
+summary{{cursor:pointer;color:#004f8a;text-decoration:underline}}
+.suppressed{{color:{TEXT};font-style:italic}}
+"""
+
+
+# --- the results, as the page needs them -------------------------------------------------
+
+
+class _Results:
+    """The results with a status, indexed for the page's look-ups."""
+
+    def __init__(self, results: pl.DataFrame, registry: Registry, rules: DisclosureRules):
+        frame = with_status(results)
+        self.frame = frame.filter(pl.col("indicator").is_in(list(registry.indicators)))
+        self.registry = registry
+        self.rules = rules
+        self.indicators = set(self.frame["indicator"].unique().to_list())
+
+    def rows(self, indicator: str, breakdown: str = HEADLINE) -> list[dict[str, Any]]:
+        return self.frame.filter(
+            (pl.col("indicator") == indicator) & (pl.col("breakdown") == breakdown)
+        ).to_dicts()
+
+    def definition(self, indicator: str) -> IndicatorDefinition:
+        return self.registry.get(indicator)
+
+    def cell_text(self, row: Mapping[str, Any], unit: str) -> str:
+        """A value cell: the number or the suppression and its reason."""
+        if row.get("status") != PUBLISHED:
+            return suppression_text(row["status"], self.rules.threshold or None)
+        if row.get("value") is None:
+            return f"{NOT_AVAILABLE} (not available)"
+        return format_number(row["value"], unit)
+
+
+def _published(row: Mapping[str, Any]) -> bool:
+    return row.get("status") == PUBLISHED and row.get("value") is not None
+
+
+def _number_or_none(row: Mapping[str, Any], key: str) -> float | None:
+    return row.get(key) if _published(row) else None
+
+
+def _group_label(breakdown: str, group: str, labels: Mapping[str, Mapping[str, str]]) -> str:
+    """How a group is named on the page: the caller's names (ward names), deprivation
+    deciles with their direction, otherwise the code made readable."""
+    named = labels.get(breakdown, {})
+    if group in named:
+        return named[group]
+    if group == UNKNOWN:
+        return "Not known"
+    if breakdown in ("imd_decile", "imd_quintile"):
+        last = "10" if breakdown == "imd_decile" else "5"
+        if group == "1":
+            return "1 (most deprived)"
+        if group == last:
+            return f"{last} (least deprived)"
+        return group
+    if breakdown in ("ward", "local_authority", "age_band"):
+        return group
+    return group.replace("_", " ").capitalize()
+
+
+def _group_sort_key(breakdown: str, group: str) -> tuple[int, float, str]:
+    """Numbers in numeric order, age bands youngest first, "unknown" last."""
+    if group == UNKNOWN:
+        return (2, 0.0, group)
+    bands = [name for name, _, _ in AGE_BANDS]
+    if breakdown == "age_band" and group in bands:
+        return (0, float(bands.index(group)), group)
+    try:
+        return (0, float(group), group)
+    except ValueError:
+        return (1, 0.0, group)
+
+
+def _period_text(period: str) -> str:
+    return "all periods" if period == ALL_PERIODS else period
+
+
+def _pick_period(rows: Sequence[Mapping[str, Any]]) -> str | None:
+    """The period a breakdown chart shows: all periods pooled (the most stable picture,
+    with the fewest suppressed groups) when there is one, else the latest."""
+    periods = {r["period"] for r in rows}
+    if ALL_PERIODS in periods:
+        return ALL_PERIODS
+    ordered = sorted_periods(periods)
+    return ordered[-1] if ordered else None
+
+
+# --- charts ---------------------------------------------------------------------------
+
+
+def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Dark text, readable sizes, no chart border: the page's look, in every chart."""
+    axis = {
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "domainColor": MUTED,
+        "tickColor": MUTED,
+        "gridColor": "#e6e6e6",
+        "labelLimit": 220,
+    }
+    return chart.configure(
+        font="sans-serif", background="white", axis=axis, view={"stroke": None}
+    ).configure_text(color=TEXT, fontSize=12)
+
+
+def _svg(chart: alt.TopLevelMixin, label: str) -> str:
+    """The chart as inline SVG that a screen reader announces as one image with ``label``.
+
+    The namespace declarations are dropped: HTML does not need them, and the page then
+    contains no web address at all.
+    """
+    svg = vl_convert.vegalite_to_svg(_configure(chart).to_dict())
+    svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg, count=2)
+    return svg.replace(
+        "<svg ", f'<svg role="img" aria-label="{escape(label)}" focusable="false" ', 1
+    )
+
+
+def _trend_chart(points: list[dict[str, Any]], definition: IndicatorDefinition) -> alt.LayerChart:
+    """A line over periods; suppressed periods are null, so the line breaks there instead
+    of drawing a number across them. Mean changes get their 95% CI as a band and bars."""
+    order = [p["period"] for p in points]
+    blue = PALETTE["blue"]
+    angle = 0 if len(order) <= 8 else -45  # many periods: slant the labels to fit
+    x = alt.X("period:O", sort=order, title="Period", axis=alt.Axis(labelAngle=angle))
+    y_title = UNIT_LABELS.get(definition.unit, "Value")
+    base = alt.Chart().encode(x=x)
+    layers: list[alt.Chart] = []
+    has_ci = any(p["lower"] is not None and p["upper"] is not None for p in points)
+    if has_ci:
+        layers.append(
+            base.mark_area(color=PALETTE["sky"], opacity=0.3).encode(
+                y=alt.Y("lower:Q", title=y_title), y2="upper:Q"
+            )
+        )
+        layers.append(base.mark_rule(color=blue, strokeWidth=1.5).encode(y="lower:Q", y2="upper:Q"))
+    if definition.unit == "score":
+        layers.append(
+            alt.Chart()
+            .mark_rule(color=MUTED, strokeDash=[4, 3])
+            .encode(y=alt.datum(0, type="quantitative"))
+        )
+    layers.append(
+        base.mark_line(color=blue, strokeWidth=2).encode(y=alt.Y("value:Q", title=y_title))
+    )
+    layers.append(base.mark_point(color=blue, filled=True, size=60, opacity=1).encode(y="value:Q"))
+    return alt.layer(*layers, data=alt.Data(values=points)).properties(
+        width=_CHART_WIDTH, height=220
+    )
+
+
+def _bar_chart(
+    bars: list[dict[str, Any]], unit: str, *, reference: float | None = None, title: str = ""
+) -> alt.LayerChart:
+    """Horizontal bars, one per group, each with its value printed at its end (so the
+    numbers do not depend on reading the axis); ``reference`` draws a dashed rule."""
+    order = [b["label"] for b in bars]
+    y = alt.Y("label:N", sort=order, title=None)
+    x = alt.X("value:Q", title=title or UNIT_LABELS.get(unit, "Value"))
+    base = alt.Chart(alt.Data(values=bars)).encode(y=y)
+    layers: list[alt.Chart] = [base.mark_bar(color=PALETTE["blue"]).encode(x=x)]
+    if reference is not None:
+        layers.append(
+            alt.Chart()
+            .mark_rule(color=TEXT, strokeDash=[5, 3], strokeWidth=1.5)
+            .encode(x=alt.datum(reference, type="quantitative"))
+        )
+    # The values last, so that the reference rule never covers one.
+    layers.append(base.mark_text(align="left", dx=4, color=TEXT).encode(x="value:Q", text="text:N"))
+    return alt.layer(*layers).properties(width=_CHART_WIDTH - 120, height=_BAR_STEP * len(bars))
+
+
+def _change_chart(points: list[dict[str, Any]]) -> alt.LayerChart:
+    """Mean changes with their 95% CI as dots and whiskers, against a dashed rule at no
+    change."""
+    order = [p["label"] for p in points]
+    y = alt.Y("label:N", sort=order, title=None)
+    base = alt.Chart(alt.Data(values=points)).encode(y=y)
+    layers = [
+        alt.Chart().mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x=alt.datum(0)),
+        base.mark_rule(color=PALETTE["blue"], strokeWidth=2).encode(
+            x=alt.X("lower:Q", title="Mean change in score (95% CI)"), x2="upper:Q"
+        ),
+        base.mark_point(color=PALETTE["blue"], filled=True, size=80, opacity=1).encode(x="value:Q"),
+    ]
+    return alt.layer(*layers).properties(width=_CHART_WIDTH - 80, height=32 * len(points))
+
+
+# --- HTML pieces ------------------------------------------------------------------------
+
+
+def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A data table: the first column names the row; other cells are right-aligned."""
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    body = []
+    for row in rows:
+        first, *rest = row
+        cells = "".join(f'<td class="num">{escape(c)}</td>' for c in rest)
+        body.append(f'<tr><th scope="row">{escape(first)}</th>{cells}</tr>')
+    return (
+        f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _figure(
+    fig_id: str,
+    caption: str,
+    detail: str,
+    svg: str | None,
+    table: str,
+    suppressed: Sequence[str],
+    title: str,
+) -> str:
+    """A chart with its caption, the same numbers as a table, and what was not drawn."""
+    parts = [
+        f'<figure id="{escape(fig_id)}">',
+        f"<figcaption>{escape(caption)}"
+        + (f"<span>{escape(detail)}</span>" if detail else "")
+        + "</figcaption>",
+    ]
+    if svg is not None:
+        parts.append(f'<div class="chart">{svg}</div>')
+    else:
+        parts.append('<p class="suppressed">No number here can be shown, so there is no chart.</p>')
+    if suppressed:
+        items = "".join(f"<li>{escape(s)}</li>" for s in suppressed)
+        parts.append(
+            f'<div class="suppressed"><p>Suppressed, so not drawn:</p><ul>{items}</ul></div>'
+        )
+    parts.append(
+        "<details><summary>Show the numbers"
+        f'<span class="visually-hidden"> for {escape(title)}</span></summary>'
+        f"{table}</details></figure>"
+    )
+    return "".join(parts)
+
+
+def _columns(
+    rows: Sequence[Mapping[str, Any]], definition: IndicatorDefinition
+) -> tuple[list[str], bool, bool]:
+    has_ci = any(r.get("lower") is not None and r.get("upper") is not None for r in rows)
+    with_n = shows_n(definition)
+    headers = [UNIT_LABELS.get(definition.unit, "Value")]
+    if has_ci:
+        headers += ["95% CI lower", "95% CI upper"]
+    if with_n:
+        headers.append("Based on (n)")
+    return headers, has_ci, with_n
+
+
+def _table_row(
+    data: _Results,
+    label: str,
+    row: Mapping[str, Any],
+    definition: IndicatorDefinition,
+    has_ci: bool,
+    with_n: bool,
+) -> list[str]:
+    unit = definition.unit
+    cells = [label, data.cell_text(row, unit)]
+    shown = _published(row)
+    if has_ci:
+        for key in ("lower", "upper"):
+            bound = row.get(key) if shown else None
+            cells.append(
+                NOT_AVAILABLE if bound is None else format_bound(bound, unit, row["value"])
+            )
+    if with_n:
+        n = row.get("n") if shown else None
+        cells.append(NOT_AVAILABLE if n is None else f"{int(n):,}")
+    return cells
+
+
+def _suppressed_notes(data: _Results, named: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    """What was not drawn, and why, for the list under a chart."""
+    return [
+        f"{label}: {suppression_text(row['status'], data.rules.threshold or None)}"
+        for label, row in named
+        if row["status"] != PUBLISHED
+    ]
+
+
+def _trend_figure(data: _Results, indicator: str) -> str | None:
+    """A trend chart of one indicator's headline over the periods, or None without periods."""
+    d = data.definition(indicator)
+    by_period = {r["period"]: r for r in data.rows(indicator) if r["group"] == HEADLINE}
+    periods = sorted_periods(by_period)
+    if not periods:
+        return None
+    rows = [by_period[p] for p in periods]
+    points = [
+        {
+            "period": p,
+            "value": _number_or_none(r, "value"),
+            "lower": _number_or_none(r, "lower"),
+            "upper": _number_or_none(r, "upper"),
+        }
+        for p, r in zip(periods, rows, strict=True)
+    ]
+    drawn = [p for p in points if p["value"] is not None]
+    kind = "Line chart"
+    if any(p["lower"] is not None for p in drawn):
+        kind += " with 95% confidence intervals"
+    label = (
+        f"{kind} of {d.title} by period, {periods[0]} to {periods[-1]}."
+        + (f" Latest: {data.cell_text(rows[-1], d.unit)}." if rows else "")
+        + " The numbers are in the table that follows."
+    )
+    svg = _svg(_trend_chart(points, d), label) if drawn else None
+    headers, has_ci, with_n = _columns(rows, d)
+    table = _table(
+        f"{d.title}, by period",
+        ["Period", *headers],
+        [_table_row(data, p, r, d, has_ci, with_n) for p, r in zip(periods, rows, strict=True)],
+    )
+    suppressed = _suppressed_notes(data, list(zip(periods, rows, strict=True)))
+    return _figure(
+        f"trend-{indicator}",
+        f"{d.title}, by period",
+        d.description,
+        svg,
+        table,
+        suppressed,
+        d.title,
+    )
+
+
+def _breakdown_figure(
+    data: _Results,
+    indicator: str,
+    breakdown: str,
+    labels: Mapping[str, Mapping[str, str]],
+    *,
+    reference: float | None = None,
+    axis_title: str = "",
+    detail: str = "",
+) -> str | None:
+    """A bar chart of one indicator by the groups of one breakdown, in one period."""
+    d = data.definition(indicator)
+    all_rows = data.rows(indicator, breakdown)
+    period = _pick_period(all_rows)
+    if period is None:
+        return None
+    rows = sorted(
+        (r for r in all_rows if r["period"] == period),
+        key=lambda r: _group_sort_key(breakdown, r["group"]),
+    )
+    dimension = DIMENSIONS[breakdown].title if breakdown in DIMENSIONS else breakdown
+    named = [(_group_label(breakdown, r["group"], labels), r) for r in rows]
+    bars = [
+        {"label": name, "value": r["value"], "text": format_number(r["value"], d.unit)}
+        for name, r in named
+        if _published(r)
+    ]
+    caption = f"{d.title}, by {dimension.lower()}, {_period_text(period)}"
+    label = (
+        f"Bar chart of {d.title} by {dimension.lower()}, {_period_text(period)}: "
+        f"{len(bars)} groups drawn."
+        + (f" A dashed line marks {reference:g}." if reference is not None else "")
+        + " The numbers are in the table that follows."
+    )
+    svg = (
+        _svg(_bar_chart(bars, d.unit, reference=reference, title=axis_title), label)
+        if bars
+        else None
+    )
+    headers, has_ci, with_n = _columns(rows, d)
+    table = _table(
+        caption,
+        [dimension, *headers],
+        [_table_row(data, name, r, d, has_ci, with_n) for name, r in named],
+    )
+    suppressed = _suppressed_notes(data, named)
+    return _figure(
+        f"{indicator}-by-{breakdown}",
+        caption,
+        detail or d.description,
+        svg,
+        table,
+        suppressed,
+        caption,
+    )
+
+
+def _outcome_figures(data: _Results) -> list[str]:
+    """Each mean change on a questionnaire scale with its 95% CI (one chart), and every
+    paired-change indicator in one table."""
+    paired = [d for d in data.registry if d.kind == "paired_change" and d.id in data.indicators]
+    out = []
+    changes = [d for d in paired if d.stat == "mean_change"]
+    rows: list[tuple[IndicatorDefinition, dict[str, Any]]] = []
+    for d in changes:
+        headline_rows = [r for r in data.rows(d.id) if r["group"] == HEADLINE]
+        period = _pick_period(headline_rows)
+        rows += [(d, r) for r in headline_rows if r["period"] == period]
+    if rows:
+        points = [
+            {"label": d.title, "value": r["value"], "lower": r["lower"], "upper": r["upper"]}
+            for d, r in rows
+            if _published(r) and r["lower"] is not None and r["upper"] is not None
+        ]
+        periods = sorted({_period_text(r["period"]) for _, r in rows})
+        caption = (
+            "Mean change from baseline to exit, with 95% confidence intervals "
+            f"({', '.join(periods)})"
+        )
+        label = (
+            f"Dot and whisker chart of {len(points)} mean changes in questionnaire scores "
+            "with 95% confidence intervals; a dashed line marks no change. "
+            "The numbers are in the table that follows."
+        )
+        svg = _svg(_change_chart(points), label) if points else None
+        table = _table(
+            caption,
+            ["Measure", "Mean change", "95% CI lower", "95% CI upper", "Based on (n)"],
+            [_table_row(data, d.title, r, d, True, True) for d, r in rows],
+        )
+        suppressed = _suppressed_notes(data, [(d.title, r) for d, r in rows])
+        detail = (
+            "Each young person's exit score minus their baseline score, averaged. "
+            "Where the interval does not cross the dashed line the change is unlikely "
+            "to be chance alone."
+        )
+        out.append(_figure("outcome-changes", caption, detail, svg, table, suppressed, caption))
+    if paired:
+        table_rows = []
+        for d in paired:
+            headline_rows = [r for r in data.rows(d.id) if r["group"] == HEADLINE]
+            period = _pick_period(headline_rows)
+            for r in headline_rows:
+                if r["period"] == period:
+                    table_rows.append(
+                        _table_row(data, f"{d.title} ({_period_text(period)})", r, d, True, True)
+                    )
+        out.append(
+            '<div class="outcomes-table">'
+            + _table(
+                "Every outcome measure",
+                ["Measure", "Value", "95% CI lower", "95% CI upper", "Based on (n)"],
+                table_rows,
+            )
+            + "</div>"
+        )
+    return out
+
+
+def _cards(lines: Sequence[HeadlineLine]) -> str:
+    """Headline cards: the latest number, its period, all periods, and which way is good
+    (in words, with an arrow as decoration only)."""
+    items = []
+    for line in lines:
+        arrow, words = DIRECTION_TEXT.get(line.direction, ("", ""))
+        main = line.latest or line.overall
+        parts = [f'<li class="card"><h3>{escape(line.title)}</h3>']
+        if main is not None:
+            parts.append(f'<p class="card-value">{escape(main.text)}</p>')
+            parts.append(f"<p>{escape(_period_text(main.period))}</p>")
+        if line.previous is not None and main is line.latest:
+            previous = f"Period before ({line.previous.period}): {line.previous.text}"
+            parts.append(f"<p>{escape(previous)}</p>")
+        if line.overall is not None and main is not line.overall:
+            parts.append(f"<p>All periods: {escape(line.overall.text)}</p>")
+        if words:
+            decoration = f'<span aria-hidden="true">{arrow}</span> ' if arrow else ""
+            parts.append(f"<p>{decoration}{escape(words)}</p>")
+        parts.append("</li>")
+        items.append("".join(parts))
+    return f'<ul class="cards">{"".join(items)}</ul>'
+
+
+def _section(heading_id: str, heading: str, body: Sequence[str]) -> str:
+    if not body:
+        return ""
+    return (
+        f'<section aria-labelledby="{heading_id}"><h2 id="{heading_id}">{escape(heading)}</h2>'
+        + "".join(body)
+        + "</section>"
+    )
+
+
+def render_summary(
+    results: pl.DataFrame,
+    registry: Registry,
+    *,
+    title: str,
+    audience: str,
+    generated_at: str,
+    provenance: str = "",
+    rules: DisclosureRules | None = None,
+    group_labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
+    """The HTML page summarising ``results`` (already protected for ``audience``).
+
+    ``rules`` are the disclosure rules the results were protected with, stated in the
+    footer and used to explain suppressed cells (default: the initiative defaults for the
+    audience). ``group_labels`` names groups whose codes mean little to readers, e.g.
+    ``{"ward": {"E05000001": "Riverside"}}``. Every text is escaped; the page fetches
+    nothing.
+    """
+    rules = rules or DisclosureRules.for_audience(audience)
+    labels = group_labels or {}
+    data = _Results(results, registry, rules)
+    lines = headline(data.frame, registry, threshold=rules.threshold or None)
+
+    sections = []
+    if lines:
+        sections.append(_section("headlines", "Headline figures", [_cards(lines)]))
+    trends: dict[str, list[str]] = {theme: [] for theme in THEME_TITLES}
+    for indicator in HEADLINE_INDICATORS:
+        if indicator in data.indicators:
+            figure = _trend_figure(data, indicator)
+            if figure:
+                trends[data.definition(indicator).theme].append(figure)
+
+    reach = list(trends["reach"])
+    who = [
+        f
+        for b in REACH_BREAKDOWNS
+        if "reach" in data.indicators and (f := _breakdown_figure(data, "reach", b, labels))
+    ]
+    if who:
+        reach += ['<h3 id="who-is-reached">Who is reached</h3>', *who]
+    if "reach_equity" in data.indicators:
+        equity = _breakdown_figure(
+            data,
+            "reach_equity",
+            "imd_decile",
+            labels,
+            reference=1.0,
+            axis_title="Equity ratio (1 = reached in proportion to the population)",
+            detail=(
+                "Each decile's share of the young people reached divided by its share of "
+                "the resident young people. The dashed line at 1 means reached in "
+                "proportion; longer bars are over-represented, shorter under-represented."
+            ),
+        )
+        if equity:
+            reach += ['<h3 id="equity">Equity: reach by deprivation</h3>', equity]
+    sections.append(_section("reach", THEME_TITLES["reach"], reach))
+    sections.append(_section("engagement", THEME_TITLES["engagement"], trends["engagement"]))
+    sections.append(
+        _section("outcomes", THEME_TITLES["outcomes"], _outcome_figures(data) + trends["outcomes"])
+    )
+    sections.append(_section("referrals", THEME_TITLES["referrals"], trends["referrals"]))
+    if not any(sections):
+        sections.append("<p>There are no results to show.</p>")
+
+    audience_text = AUDIENCE_LABELS.get(audience, audience)
+    footer = [
+        '<footer><h2 id="about">About these numbers</h2>',
+        f"<p>Prepared for {escape(audience_text)}.</p>",
+        f"<p>Disclosure control: {escape(rules.describe())} Suppressed numbers are "
+        "listed as suppressed and are not drawn.</p>",
+        f"<p>Generated {escape(generated_at)}.</p>",
+    ]
+    if provenance:
+        footer.append(f"<p>Provenance: {escape(provenance)}</p>")
+    footer.append("</footer>")
+    return "".join(
+        [
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
+            '<a class="skip-link" href="#main">Skip to the main content</a>',
+            f"<header><h1>{escape(title)}</h1>",
+            f"<p>A summary of the shared indicators for {escape(audience_text)}.</p></header>",
+            '<main id="main" tabindex="-1">',
+            *sections,
+            "</main>",
+            *footer,
+            "</body></html>\n",
+        ]
+    )

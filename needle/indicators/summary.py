@@ -29,6 +29,7 @@ from needle.indicators.schema import (
     PUBLISHED,
     RESULT_KEY,
     RESULT_SCHEMA,
+    SUPPRESSED,
     SUPPRESSED_DENOMINATOR,
     SUPPRESSED_SECONDARY,
     SUPPRESSED_SMALL,
@@ -201,6 +202,8 @@ def suppression_text(status: str, threshold: int | None = None) -> str:
         return "suppressed (would reveal another suppressed number)"
     if status == SUPPRESSED_DENOMINATOR:
         return f"suppressed (a share of {few})"
+    if status == SUPPRESSED:
+        return "suppressed to protect privacy"
     return f"suppressed ({status.replace('_', ' ')})"
 
 
@@ -307,10 +310,9 @@ def headline(
     """The headline indicators of ``results`` for the latest period (or ``period``) and
     over all periods, skipping any the results or the registry do not have.
 
-    One latest period is used for every line (the latest any headline indicator has), so
-    the lines can be read side by side; an indicator with no row for it (retention cannot
-    be known for the newest period) says so. ``threshold`` is only used to explain
-    suppressed numbers ("fewer than 10").
+    Each line shows the latest period that indicator has (retention cannot be known for
+    the newest period, so its line shows the period before), with the period named.
+    ``threshold`` is only used to explain suppressed numbers ("fewer than 10").
     """
     wanted = [i for i in indicators if i in registry]
     frame = with_status(results).filter(
@@ -329,12 +331,16 @@ def headline(
         latest = period
     else:
         latest = periods[-1] if periods else None
-    before = periods[periods.index(latest) - 1] if latest and periods.index(latest) > 0 else None
     rows = {(r["indicator"], r["period"]): r for r in frame.to_dicts()}
     lines = []
     for indicator_id in wanted:
         if indicator_id not in present:
             continue
+        own = [p for p in periods if (indicator_id, p) in rows and p != ALL_PERIODS]
+        if period is None and own:
+            latest = own[-1]
+        position = periods.index(latest) if latest in periods else 0
+        before = periods[position - 1] if position > 0 else None
         d = registry.get(indicator_id)
         kw: dict[str, Any] = {"threshold": threshold, "show_n": shows_n(d)}
         has_overall = (indicator_id, ALL_PERIODS) in rows

@@ -5,6 +5,7 @@ pooled; every messy one is rejected reporting exactly the problems planted in it
 """
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -27,3 +28,15 @@ def test_demo_validates_every_submission_as_planned(tmp_path):
     clean = kinds.count("clean")
     assert f"{clean} accepted" in result.output
     assert f"submissions: {clean} accepted, {len(messy)} invalid" in result.output
+    # The indicators: headlines printed, consistent with the pool, HTML summaries written.
+    recorded = re.search(r"([\d,]+) young people as recorded by partners", result.output)
+    reached = re.search(
+        r"Young people reached\s+\S+: [\d,]+\s+all periods: ([\d,]+)", result.output
+    )
+    assert recorded and reached, result.output
+    assert reached.group(1) == recorded.group(1)  # unlinked: one per partner reference
+    assert "Change in wellbeing (SWEMWBS)" in result.output
+    for audience in ("steering-group", "public"):
+        page = (tmp_path / f"summary-{audience}.html").read_text(encoding="utf-8")
+        assert page.startswith("<!DOCTYPE html>") and "<h1>" in page
+        assert 'src="http' not in page and 'href="http' not in page

@@ -234,3 +234,24 @@ indicators:
     assert [own.get((p, "", "")) for p in (Q1, Q2, Q3, ALL)] == [1, None, 1, 2]
     assert "reach_16_18_engaged" not in set(load_results(home, "public")["indicator"])
     assert "reach_16_18_engaged" in set(load_results(home, "steering_group")["indicator"])
+
+
+def test_linked_young_people_count_once_without_redefining_reach(home, pool):
+    """The seam for linkage: person links make two partners' references one young person,
+    and the same reach definition then counts them once (per period and over all)."""
+    submit_all(pool, Data.original())
+    refresh(home, pool)
+    before = backbone(home, "reach")
+    links = pl.DataFrame(  # YC's A2 and SPORT's B1 are the same young person
+        {"org": ["YC", "SPORT"], "person_ref": ["A2", "B1"], "person_id": ["P-1", "P-1"]}
+    )
+    links.write_parquet(indicators_dir(home) / "person_links.parquet")
+    refresh(home, pool)
+    after = backbone(home, "reach")
+    assert after[(ALL, "", "")] == before[(ALL, "", "")] - 1
+    assert after[(Q1, "", "")] == before[(Q1, "", "")] - 1  # both seen in Q1
+    assert after[(Q2, "", "")] == before[(Q2, "", "")] - 1  # and in Q2
+    assert after[(Q3, "", "")] == before[(Q3, "", "")]  # A2 not seen in Q3
+    # each partner still counts its own young person
+    assert after[(Q1, "partner", "YC")] == before[(Q1, "partner", "YC")]
+    assert after[(Q1, "partner", "SPORT")] == before[(Q1, "partner", "SPORT")]

@@ -2,7 +2,8 @@
 
 Given everything published for one indicator, the attacker writes down every linear
 relation a knowledgeable reader knows between its cells, and solves two linear programmes
-(HiGHS) per hidden cell: the smallest and the largest value consistent with all of them.
+(HiGHS, through needle.indicators.audit.ranges, the same solver core protect() audits with)
+per hidden cell: the smallest and the largest value consistent with all of them.
 That is the strongest attack on linear relations there is (integrality aside, which can
 only narrow intervals by less than one), so a protected table passes when, for every
 hidden cell, the interval is at least the threshold wide and a small cell's interval
@@ -34,9 +35,9 @@ from itertools import pairwise
 
 import numpy as np
 import polars as pl
-from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
+from needle.indicators.audit import System, ranges
 from needle.indicators.schema import ALL_PERIODS, DIMENSIONS, HEADLINE, PUBLISHED, UNKNOWN
 
 Key = tuple[str, str, str]  # period, breakdown, group
@@ -121,12 +122,18 @@ def attack(
     *,
     rounding: int = 0,
     nesting: dict[str, dict[str, str]] | None = None,
+    threshold: int | None = None,
 ) -> list[Finding]:
     """The tightest interval for every hidden cell of one indicator's ``protected`` rows.
 
     ``truth`` (the same rows before protection) is used only to report each cell's true
     value next to what was learnt, never in the attack itself. Counts are read from ``n``
     (the number disclosure control protects).
+
+    With ``threshold``, only the verdict is exact: a cell whose feasible values seen so far
+    (the true table, and every solution found on the way) already span the threshold is
+    not solved further, so its ``low``/``high`` are values it can take rather than the
+    ends of its interval; :func:`disclosures` gives the same answer either way, faster.
     """
     rows = protected.sort("period", "breakdown", "group")
     keys: list[Key] = list(zip(rows["period"], rows["breakdown"], rows["group"], strict=True))
@@ -135,18 +142,19 @@ def attack(
         for p, b, g, n in truth.select("period", "breakdown", "group", "n").iter_rows()
     }
     eq, ub = _constraints(keys, kind, nesting or {})
-    bounds: list[tuple[float, float | None]] = []
+    lower, upper = [], []
     for status, n in zip(rows["status"], rows["n"], strict=True):
         if status != PUBLISHED:
-            bounds.append((0.0, None))
+            lower.append(0.0)
+            upper.append(np.inf)
         elif rounding:
-            bounds.append((max(0.0, n - rounding / 2), n + rounding / 2))
+            lower.append(max(0.0, n - rounding / 2))
+            upper.append(n + rounding / 2)
         else:
-            bounds.append((float(n), float(n)))
+            lower.append(float(n))
+            upper.append(float(n))
 
-    def matrix(rows_: list[dict[int, float]]) -> csr_matrix | None:
-        if not rows_:
-            return None
+    def matrix(rows_: list[dict[int, float]]) -> csr_matrix:
         r, c, d = [], [], []
         for i, row in enumerate(rows_):
             for j, x in row.items():
@@ -155,25 +163,26 @@ def attack(
                 d.append(x)
         return csr_matrix((d, (r, c)), shape=(len(rows_), len(keys)))
 
-    a_eq, a_ub = matrix(eq), matrix(ub)
-    b_eq = np.zeros(len(eq)) if eq else None
-    b_ub = np.zeros(len(ub)) if ub else None
-    findings = []
-    for i, (key, status) in enumerate(zip(keys, rows["status"], strict=True)):
-        if status == PUBLISHED:
-            continue
-        ends = []
-        for sign in (1.0, -1.0):
-            c = np.zeros(len(keys))
-            c[i] = sign
-            res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds)
-            if res.status == 3:  # unbounded
-                ends.append(np.inf)
-            else:
-                assert res.status == 0, f"attack on {key} failed: {res.message}"
-                ends.append(sign * res.fun)
-        findings.append(Finding(key, status, true_of[key], ends[0], ends[1]))
-    return findings
+    system = System(
+        a_eq=matrix(eq),
+        b_eq=np.zeros(len(eq)),
+        a_ub=matrix(ub),
+        b_ub=np.zeros(len(ub)),
+        lower=np.array(lower),
+        upper=np.array(upper),
+    )
+    hidden = [i for i, s in enumerate(rows["status"]) if s != PUBLISHED]
+    targets = np.array(hidden, dtype=np.int64)
+    if threshold is None:
+        found = ranges(system, targets)
+    else:
+        point = np.array([true_of[k] for k in keys])
+        small = np.array([rows["status"][i] == "suppressed_small" for i in hidden], dtype=bool)
+        found = ranges(system, targets, point=point, threshold=threshold, primary=small)
+    return [
+        Finding(keys[i], rows["status"][i], true_of[keys[i]], float(lo), float(hi))
+        for i, lo, hi in zip(hidden, found.low, found.high, strict=True)
+    ]
 
 
 def disclosures(findings: list[Finding], threshold: int) -> list[Finding]:

@@ -154,7 +154,9 @@ class _Solver:
         self.m_eq = s.a_eq.shape[0]
         self.upper = np.minimum(s.upper, 4.0 * block.big)
         self.cost = np.zeros(self.n)
-        h = highspy.Highs()
+        # The plain binding: highspy.Highs adds Python callbacks, unused here, whose logger
+        # prints a banner on the terminal however output_flag is set.
+        h = highspy._Highs()
         h.setOptionValue("output_flag", False)
         h.addVars(self.n, s.lower.astype(float), self.upper.astype(float))
         rows = csr_matrix(vstack([s.a_eq, s.a_ub], format="csr"))

@@ -230,10 +230,12 @@ def show_indicators(home_dir: Path, workdir: Path, *, echo: Callable[[str], None
                 audience=audience,
                 generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 provenance=provenance,
+                agenda=config.agenda,
+                outcomes=config.outcomes,
+                curves=[(d, turn_the_curve(series, d)) for d in config.population_indicators],
             ),
             encoding="utf-8",
         )
         written.append(path)
     echo("\nHTML summaries: " + ", ".join(str(p) for p in written))
     return written
-

@@ -23,13 +23,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import polars as pl
 import vl_convert
 
 from needle.indicators.definitions import IndicatorDefinition, Registry
+from needle.indicators.population import curve_summary, format_value
 from needle.indicators.schema import (
     AGE_BANDS,
     ALL_PERIODS,
@@ -45,12 +46,16 @@ from needle.indicators.summary import (
     HeadlineLine,
     format_bound,
     format_number,
+    format_result,
     headline,
     shows_n,
     sorted_periods,
     suppression_text,
     with_status,
 )
+
+if TYPE_CHECKING:
+    from needle.initiative.config import AgendaConfig, OutcomeConfig, PopulationIndicatorConfig
 
 __all__ = ["PALETTE", "render_summary"]
 
@@ -129,6 +134,8 @@ th,td{{border:1px solid {MUTED};padding:.25rem .5rem;text-align:left}}
 td.num{{text-align:right;font-variant-numeric:tabular-nums}}
 summary{{cursor:pointer;color:#004f8a;text-decoration:underline}}
 .suppressed{{color:{TEXT};font-style:italic}}
+.vision{{font-size:1.15rem}}
+.curve-summary{{font-weight:600}}
 """
 
 
@@ -323,14 +330,23 @@ def _change_chart(points: list[dict[str, Any]]) -> alt.LayerChart:
 # --- HTML pieces ------------------------------------------------------------------------
 
 
+class _Markup(str):
+    """Text that is already HTML (built here from escaped parts): a table does not escape
+    it again."""
+
+
+def _cell(text: str) -> str:
+    return text if isinstance(text, _Markup) else escape(text)
+
+
 def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A data table: the first column names the row; other cells are right-aligned."""
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     body = []
     for row in rows:
         first, *rest = row
-        cells = "".join(f'<td class="num">{escape(c)}</td>' for c in rest)
-        body.append(f'<tr><th scope="row">{escape(first)}</th>{cells}</tr>')
+        cells = "".join(f'<td class="num">{_cell(c)}</td>' for c in rest)
+        body.append(f'<tr><th scope="row">{_cell(first)}</th>{cells}</tr>')
     return (
         f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
@@ -603,6 +619,273 @@ def _cards(lines: Sequence[HeadlineLine]) -> str:
     return f'<ul class="cards">{"".join(items)}</ul>'
 
 
+# --- the common agenda and the population indicators ----------------------------------
+
+POPULATION_UNIT_LABELS = {
+    "percent": "Percent",
+    "rate_per_1000": "Rate per 1,000",
+    "rate_per_100000": "Rate per 100,000",
+    "count": "Number",
+    "number": "Value",
+}
+# The lines of a turning-the-curve chart: the curve's column, the label in the legend and
+# the table, the colour and the dash pattern. The dash pattern and the label, not the
+# colour, tell the lines apart; the actual values also have dots.
+CURVE_LINES = (
+    ("actual", "Actual", PALETTE["blue"], [1, 0]),  # solid
+    ("baseline", "Baseline", MUTED, [12, 4, 2, 4]),  # dash and dot
+    ("target", "Target path", PALETTE["green"], [8, 4]),  # dashed
+    ("forecast", "If nothing changes (forecast)", PALETTE["vermillion"], [2, 3]),  # dotted
+)
+# What a demo series' source or description says when it is made up.
+_NOT_OFFICIAL = "not official statistic"
+
+Curves = Sequence[tuple["PopulationIndicatorConfig", pl.DataFrame]]
+
+
+def _illustrative(definition: PopulationIndicatorConfig, curve: pl.DataFrame) -> bool:
+    """Whether the series says it is illustrative, not official statistics: in the
+    definition's source or description, or in a ``source`` column of the frame."""
+    texts = [definition.source or "", definition.description or ""]
+    if "source" in curve.columns:
+        texts += [t for t in curve["source"].drop_nulls().unique().to_list() if t]
+    return any(_NOT_OFFICIAL in t.lower() for t in texts)
+
+
+def _curve_value(value: float | None, unit: str) -> str:
+    return NOT_AVAILABLE if value is None else format_value(value, unit)
+
+
+def _curve_chart(points: list[dict[str, Any]], order: list[str], unit: str, lines: list) -> Any:
+    """The curve: actual values (solid, with dots), the baseline (a dash-dot rule), the
+    target path (dashed) and the forecast if nothing changes (dotted), with a legend that
+    shows each line's pattern next to its name."""
+    angle = 0 if len(order) <= 8 else -45
+    x = alt.X("period:O", sort=order, title="Period", axis=alt.Axis(labelAngle=angle))
+    y = alt.Y("value:Q", title=POPULATION_UNIT_LABELS.get(unit, "Value"))
+    names = [label for _, label, _, _ in lines]
+    legend = alt.Legend(
+        title=None,
+        orient="bottom",
+        direction="vertical",
+        symbolType="stroke",
+        symbolSize=900,
+        symbolStrokeWidth=2.5,
+        labelFontSize=12,
+        labelColor=TEXT,
+        labelLimit=0,
+    )
+    color = alt.Color(
+        "series:N",
+        sort=names,
+        scale=alt.Scale(domain=names, range=[c for _, _, c, _ in lines]),
+        legend=legend,
+    )
+    dash = alt.StrokeDash(
+        "series:N",
+        sort=names,
+        scale=alt.Scale(domain=names, range=[d for _, _, _, d in lines]),
+        legend=legend,
+    )
+    base = alt.Chart(alt.Data(values=points)).encode(x=x)
+    layers = [base.mark_line(strokeWidth=2.5).encode(y=y, color=color, strokeDash=dash)]
+    if "Actual" in names:  # drawn again on top, with its dots
+        actual = base.transform_filter(alt.datum.series == "Actual")
+        layers.append(actual.mark_line(color=PALETTE["blue"], strokeWidth=2.5).encode(y="value:Q"))
+        layers.append(
+            actual.mark_point(color=PALETTE["blue"], filled=True, size=60, opacity=1).encode(
+                y="value:Q"
+            )
+        )
+    return alt.layer(*layers).properties(width=_CHART_WIDTH, height=240)
+
+
+def _curve_figure(definition: PopulationIndicatorConfig, curve: pl.DataFrame) -> str:
+    """One population indicator's curve: chart, what it means in words, the numbers."""
+    d = definition
+    rows = curve.sort("time").to_dicts() if "time" in curve.columns else curve.to_dicts()
+    order = [r["period"] for r in rows]
+    lines = [
+        line
+        for line in CURVE_LINES
+        if line[0] in curve.columns and any(r.get(line[0]) is not None for r in rows)
+    ]
+    points = [
+        {"period": r["period"], "series": label, "value": r[column]}
+        for column, label, _, _ in lines
+        for r in rows
+        if r[column] is not None or column == "actual"
+    ]
+    summary = curve_summary(curve, d)
+    direction = DIRECTION_TEXT.get(d.direction, ("", ""))[1]
+    illustrative = _illustrative(d, curve)
+
+    if summary["latest_value"] is None:
+        said = "No value has been published yet."
+    else:
+        latest = _curve_value(summary["latest_value"], d.unit)
+        said = f"Latest, {summary['latest_period']}: {latest}; {summary['summary']}."
+    label = (
+        f"Line chart of {d.title} by period, {order[0]} to {order[-1]}"
+        if order
+        else f"Line chart of {d.title}"
+    )
+    patterns = {
+        "Actual": "actual values as a solid line with dots",
+        "Baseline": f"the baseline of {_curve_value(summary['baseline_value'], d.unit)} "
+        f"({summary['baseline_period']}) as a dash-dot line",
+        "Target path": f"the path to the target of {_curve_value(summary['target_value'], d.unit)}"
+        f" by {summary['target_period']} as a dashed line",
+        "If nothing changes (forecast)": "the forecast if nothing changes as a dotted line",
+    }
+    label += (
+        ": "
+        + "; ".join(patterns[name] for _, name, _, _ in lines)
+        + f". {said} The numbers are in the table that follows."
+    )
+    svg = _svg(_curve_chart(points, order, d.unit, lines), label) if lines and rows else None
+
+    headers = ["Period", *[name for _, name, _, _ in lines]]
+    table = _table(
+        f"{d.title}, by period",
+        headers,
+        [[r["period"], *[_curve_value(r[c], d.unit) for c, _, _, _ in lines]] for r in rows],
+    )
+    details = [d.description, direction + "." if direction else ""]
+    fitted = [r["period"] for r in rows if r.get("fitted") and r.get("actual") is not None]
+    if fitted and any(c == "forecast" for c, _, _, _ in lines):
+        details.append(
+            f"The forecast continues the straight-line trend of {fitted[0]} to {fitted[-1]}: "
+            "the curve if nothing changes."
+        )
+    if illustrative:
+        details.append("Illustrative series for the demo: not official statistics.")
+        if d.source and _NOT_OFFICIAL not in d.source.lower():
+            details.append(f"The real series is published by: {d.source}")
+    elif d.source:
+        details.append(f"Source: {d.source}")
+    spans = "".join(f"<span>{escape(t)}</span>" for t in details if t)
+    parts = [
+        f'<figure id="curve-{escape(d.id)}" class="curve">',
+        f"<figcaption>{escape(d.title)}{spans}</figcaption>",
+        f'<p class="curve-summary">{escape(said)}</p>',
+        f'<div class="chart">{svg}</div>'
+        if svg is not None
+        else '<p class="suppressed">There are no values to draw.</p>',
+        "<details><summary>Show the numbers"
+        f'<span class="visually-hidden"> for {escape(d.title)}</span></summary>'
+        f"{table}</details></figure>",
+    ]
+    return "".join(parts)
+
+
+def _curves_section(curves: Curves) -> str:
+    intro = (
+        "<p>Population indicators describe all young people in the area, from public "
+        "statistics, whether or not a partner met them. No one partner can move them; the "
+        "partners, with everyone else, aim to turn the curve: to do better than the "
+        "forecast of what would happen if nothing changed.</p>"
+    )
+    figures = [_curve_figure(d, curve) for d, curve in curves]
+    return _section("population", "Population indicators: turning the curve", [intro, *figures])
+
+
+def _evidence_rows(
+    outcome: OutcomeConfig,
+    data: _Results,
+    lines: Mapping[str, HeadlineLine],
+    curves: Mapping[str, tuple[PopulationIndicatorConfig, pl.DataFrame]],
+    anchors: Mapping[str, str],
+) -> list[list[str]]:
+    """One row per indicator of an outcome: its name, latest value and period."""
+    rows = []
+    for indicator in outcome.indicators:
+        period = NOT_AVAILABLE
+        if indicator in data.registry:
+            d = data.definition(indicator)
+            title = d.title
+            line = lines.get(indicator)
+            shown = (line.latest or line.overall) if line is not None else None
+            if shown is None:
+                value = format_result(None, d.unit)
+            else:
+                value, period = shown.text, _period_text(shown.period)
+        elif indicator in curves:
+            definition, curve = curves[indicator]
+            title = definition.title
+            summary = curve_summary(curve, definition)
+            if summary["latest_value"] is None:
+                value = f"{NOT_AVAILABLE} (no data)"
+            else:
+                value = format_value(summary["latest_value"], definition.unit)
+                period = summary["latest_period"]
+        else:
+            title = indicator.replace("_", " ").capitalize()
+            value = "population indicator"
+        name: str = escape(title)
+        if indicator in anchors:
+            name = f'<a href="#{escape(anchors[indicator])}">{name}</a>'
+        rows.append([_Markup(name), value, period])
+    return rows
+
+
+def _agenda_section(
+    agenda: AgendaConfig | None,
+    outcomes: Sequence[OutcomeConfig],
+    data: _Results,
+    curves: Curves,
+    anchors: Mapping[str, str],
+) -> str:
+    """The common agenda: the vision, the goals, and each outcome area with the latest
+    value of each indicator that evidences it."""
+    body = []
+    if agenda is not None and agenda.vision:
+        body.append('<h3 id="vision">Our vision</h3>')
+        body.append(f'<p class="vision">{escape(agenda.vision)}</p>')
+    if agenda is not None and agenda.goals:
+        body.append('<h3 id="goals">Our goals</h3>')
+        body.append("<ul>" + "".join(f"<li>{escape(g)}</li>" for g in agenda.goals) + "</ul>")
+    if outcomes:
+        wanted = [i for o in outcomes for i in o.indicators if i in data.registry]
+        lines = {
+            line.indicator: line
+            for line in headline(
+                data.frame,
+                data.registry,
+                indicators=dict.fromkeys(wanted),
+                threshold=data.rules.threshold or None,
+            )
+        }
+        by_id = {d.id: (d, curve) for d, curve in curves}
+        body.append('<h3 id="outcome-areas">Outcome areas</h3>')
+        body.append(
+            "<p>What the partners work towards, and the indicators that show whether it "
+            "is happening: measures of the partners' own work, and population indicators "
+            "of all young people in the area.</p>"
+        )
+        for outcome in outcomes:
+            heading_id = f"area-{escape(outcome.code)}"
+            part = [
+                f'<section class="outcome-area" aria-labelledby="{heading_id}">',
+                f'<h4 id="{heading_id}">{escape(outcome.title)}</h4>',
+            ]
+            if outcome.description:
+                part.append(f"<p>{escape(outcome.description)}</p>")
+            if outcome.indicators:
+                part.append(
+                    _table(
+                        f"Indicators of {outcome.title}",
+                        ["Indicator", "Latest value", "Period"],
+                        _evidence_rows(outcome, data, lines, by_id, anchors),
+                    )
+                )
+            else:
+                part.append("<p>No indicator evidences this outcome yet.</p>")
+            part.append("</section>")
+            body.append("".join(part))
+    return _section("agenda", "Our common agenda", body)
+
+
 def _section(heading_id: str, heading: str, body: Sequence[str]) -> str:
     if not body:
         return ""
@@ -623,6 +906,9 @@ def render_summary(
     provenance: str = "",
     rules: DisclosureRules | None = None,
     group_labels: Mapping[str, Mapping[str, str]] | None = None,
+    agenda: AgendaConfig | None = None,
+    outcomes: Sequence[OutcomeConfig] | None = None,
+    curves: Curves | None = None,
 ) -> str:
     """The HTML page summarising ``results`` (already protected for ``audience``).
 
@@ -631,21 +917,32 @@ def render_summary(
     audience). ``group_labels`` names groups whose codes mean little to readers, e.g.
     ``{"ward": {"E05000001": "Riverside"}}``. Every text is escaped; the page fetches
     nothing.
+
+    ``agenda`` and ``outcomes`` (the initiative's common agenda and outcomes framework)
+    add an "Our common agenda" section at the top: the vision and goals, and each outcome
+    area with the latest value of each indicator that evidences it. ``curves`` (pairs of
+    a population indicator and its curve from
+    :func:`needle.indicators.population.turn_the_curve`) add a "turning the curve" chart
+    of each. Without them the page is as before.
     """
     rules = rules or DisclosureRules.for_audience(audience)
     labels = group_labels or {}
     data = _Results(results, registry, rules)
     lines = headline(data.frame, registry, threshold=rules.threshold or None)
 
+    curves = list(curves or [])
+
     sections = []
     if lines:
         sections.append(_section("headlines", "Headline figures", [_cards(lines)]))
     trends: dict[str, list[str]] = {theme: [] for theme in THEME_TITLES}
+    anchors = {d.id: f"curve-{d.id}" for d, _ in curves}
     for indicator in HEADLINE_INDICATORS:
         if indicator in data.indicators:
             figure = _trend_figure(data, indicator)
             if figure:
                 trends[data.definition(indicator).theme].append(figure)
+                anchors[indicator] = f"trend-{indicator}"
 
     reach = list(trends["reach"])
     who = [
@@ -679,6 +976,10 @@ def render_summary(
     sections.append(_section("referrals", THEME_TITLES["referrals"], trends["referrals"]))
     if not any(sections):
         sections.append("<p>There are no results to show.</p>")
+    if agenda is not None or outcomes:
+        sections.insert(0, _agenda_section(agenda, list(outcomes or ()), data, curves, anchors))
+    if curves:
+        sections.append(_curves_section(curves))
 
     audience_text = AUDIENCE_LABELS.get(audience, audience)
     footer = [

@@ -17,6 +17,7 @@ import pytest
 
 from needle.indicators.definitions import Registry, load_registry
 from needle.indicators.html import render_summary
+from needle.indicators.population import CURVE_SCHEMA, curve_summary
 from needle.indicators.schema import (
     ALL_PERIODS,
     PUBLISHED,
@@ -25,6 +26,12 @@ from needle.indicators.schema import (
     conform,
 )
 from needle.indicators.summary import DisclosureRules
+from needle.initiative.config import (
+    AgendaConfig,
+    CurvePoint,
+    OutcomeConfig,
+    PopulationIndicatorConfig,
+)
 
 PERIODS = ("2026-Q1", "2026-Q2", "2026-Q3")
 RULES = DisclosureRules(threshold=10, rounding=5)
@@ -133,7 +140,7 @@ class Page(HTMLParser):
         if tag == "figure":
             self.figures.append(
                 {"id": attributes.get("id"), "caption": "", "svgs": [], "tables": [],
-                 "svg_text": "", "suppressed": ""}
+                 "svg_text": "", "suppressed": "", "text": ""}
             )  # fmt: skip
         if tag == "svg" and self.figures and "figure" in self.stack:
             self.figures[-1]["svgs"].append(attributes)
@@ -174,6 +181,8 @@ class Page(HTMLParser):
             self.figures[-1]["svg_text"] += data
         if "figure" in self.stack and "div" in self.stack and "svg" not in self.stack:
             self.figures[-1]["suppressed"] += data
+        if "figure" in self.stack and "svg" not in self.stack:
+            self.figures[-1]["text"] += data
 
 
 @pytest.fixture(scope="module")
@@ -425,3 +434,259 @@ def test_every_text_is_escaped(frame):
     assert page.headings[0] == (1, evil)
     assert not [attrs for tag, attrs in page.tags if tag in ("script", "b")]
     assert any(evil in f["caption"] for f in page.figures)
+
+
+# --- the common agenda and the population indicators -------------------------------------
+
+NOT_OFFICIAL = "Illustrative synthetic series for the Needle demo, not official statistics"
+NEET = PopulationIndicatorConfig(
+    id="neet_16_17",
+    title="16-17 year olds NEET or not known",
+    description="Share of 16 and 17 year olds NEET or whose activity is not known.",
+    unit="percent",
+    direction="down",
+    baseline=CurvePoint("2021", 4.3),
+    target=CurvePoint("2024", 3.1),
+    source=NOT_OFFICIAL,
+)
+FTE = PopulationIndicatorConfig(
+    id="first_time_entrants",
+    title="First-time entrants to the youth justice system",
+    unit="rate_per_100000",
+    direction="down",
+    baseline=CurvePoint("2021", 145.0),
+    source="MoJ and YJB, Youth Justice Statistics",
+)
+# period: (actual, target path, forecast)
+NEET_CURVE = {
+    "2019": (4.46, None, 4.52),
+    "2020": (4.38, None, 4.41),
+    "2021": (4.3, 4.3, 4.3),
+    "2022": (4.04, 3.9, 4.19),
+    "2023": (3.87, 3.5, 4.08),
+    "2024": (None, 3.1, 3.97),
+}
+FTE_CURVE = {"2020": (151.25, None, None), "2021": (145.0, None, None), "2022": (139.9, None, None)}
+AGENDA = AgendaConfig(
+    vision="Every young person has a trusted adult and something positive to do.",
+    goals=("More young people take part regularly.", "Fewer young people are NEET."),
+)
+OUTCOMES = (
+    OutcomeConfig(
+        "participation",
+        "Participation",
+        "Young people taking part in positive activities.",
+        ("reach", "referrals_made", "retention"),
+    ),
+    OutcomeConfig(
+        "education",
+        "Education, employment and training",
+        "",
+        ("wellbeing_change", "neet_16_17", "school_absence"),
+    ),
+    OutcomeConfig("safety", "Safety", "Kept out of the youth justice system.", ()),
+)
+
+
+def curve_frame(definition: PopulationIndicatorConfig, points: dict) -> pl.DataFrame:
+    baseline = definition.baseline.value if definition.baseline else None
+    rows = [
+        (definition.id, "E08000009", period, float(period), actual, baseline, target, forecast,
+         int(period) <= 2021)
+        for period, (actual, target, forecast) in points.items()
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=CURVE_SCHEMA, orient="row")
+
+
+def agenda_results(frame: pl.DataFrame) -> pl.DataFrame:
+    """The results with the latest referrals suppressed (its value left in the row)."""
+    latest = (
+        (pl.col("indicator") == "referrals_made")
+        & (pl.col("period") == PERIODS[-1])
+        & (pl.col("breakdown") == "")
+    )
+    return frame.with_columns(
+        pl.when(latest).then(pl.lit(SUPPRESSED_SMALL)).otherwise(pl.col("status")).alias("status")
+    )
+
+
+@pytest.fixture(scope="module")
+def curves():
+    return [(NEET, curve_frame(NEET, NEET_CURVE)), (FTE, curve_frame(FTE, FTE_CURVE))]
+
+
+@pytest.fixture(scope="module")
+def agenda_html(frame, registry, curves):
+    return render_summary(
+        agenda_results(frame),
+        registry,
+        title="Riverside Youth Partnership: summary",
+        audience="public",
+        generated_at=GENERATED_AT,
+        rules=RULES,
+        agenda=AGENDA,
+        outcomes=OUTCOMES,
+        curves=curves,
+    )
+
+
+@pytest.fixture(scope="module")
+def agenda_page(agenda_html):
+    return Page(agenda_html)
+
+
+def test_without_agenda_or_curves_the_page_has_neither(page):
+    headings = [text for _, text in page.headings]
+    assert "Our common agenda" not in headings
+    assert "Population indicators: turning the curve" not in headings
+    assert not [f for f in page.figures if f["id"].startswith("curve-")]
+
+
+def test_agenda_and_curves_pages_keep_the_structure(agenda_page, agenda_html):
+    levels = [level for level, _ in agenda_page.headings]
+    assert levels.count(1) == 1 and levels[0] == 1
+    for before, after in itertools.pairwise(levels):
+        assert after <= before + 1, agenda_page.headings
+    h2 = [text for level, text in agenda_page.headings if level == 2]
+    assert h2[0] == "Our common agenda"  # at the top
+    assert "Population indicators: turning the curve" in h2
+    assert (4, "Participation") in agenda_page.headings
+    for figure in agenda_page.figures:
+        assert figure["caption"].strip(), figure["id"]
+        assert len(figure["tables"]) == 1, figure["id"]
+        for svg in figure["svgs"]:
+            assert svg.get("role") == "img" and svg.get("aria-label", "").strip()
+    # Every link goes to something on the page, and nothing is fetched.
+    ids = {value for _, name, value in agenda_page.attrs if name == "id"}
+    for link in agenda_page.links:
+        assert link["href"].startswith("#") and link["href"][1:] in ids, link
+    assert "http://" not in agenda_html and "https://" not in agenda_html
+    assert not [a for tag, a in agenda_page.tags if tag in ("script", "link", "img")]
+
+
+def test_agenda_shows_vision_goals_and_each_outcome(agenda_page, agenda_html):
+    text = "".join(agenda_page.text)
+    assert AGENDA.vision in text
+    section = agenda_html[: agenda_html.index('<section aria-labelledby="headlines"')]
+    items = re.findall(r"<li>(.*?)</li>", section)
+    assert items == list(AGENDA.goals)
+    for outcome in OUTCOMES:
+        assert (4, outcome.title) in agenda_page.headings
+        if outcome.description:
+            assert outcome.description in text
+    assert "No indicator evidences this outcome yet." in text
+
+
+def test_agenda_tables_hold_the_latest_values(agenda_page, frame, registry):
+    results = agenda_results(frame)
+    reach = _headline(results, "reach")[-1]
+    change = _headline(results, "wellbeing_change")[-1]
+    participation = _table(agenda_page, "Indicators of Participation")
+    assert participation["rows"] == [
+        ["Indicator", "Latest value", "Period"],
+        [registry.get("reach").title, f"{reach['value']:,.0f}", reach["period"]],
+        [registry.get("referrals_made").title, f"suppressed (fewer than {RULES.threshold})",
+         PERIODS[-1]],
+        [registry.get("retention").title, "– (no data)", "–"],  # no results for it
+    ]  # fmt: skip
+    education = _table(agenda_page, "Indicators of Education, employment and training")
+    neet = NEET_CURVE["2023"][0]
+    assert education["rows"][1:] == [
+        [
+            registry.get("wellbeing_change").title,
+            f"{change['value']:+.1f} (95% CI {change['lower']:.1f} to {change['upper']:.1f}), "
+            f"n = {change['n']}",
+            change["period"],
+        ],
+        [NEET.title, f"{neet:.1f}%", "2023"],  # the latest actual of its curve
+        ["School absence", "population indicator", "–"],  # no curve given
+    ]
+    # The suppressed referrals value is not printed anywhere.
+    suppressed = results.filter(
+        (pl.col("indicator") == "referrals_made") & (pl.col("status") != PUBLISHED)
+    )
+    assert REFERRALS[2] in suppressed["value"].to_list()
+    assert all(r[1] != f"{REFERRALS[2]:,.0f}" for r in participation["rows"])
+
+
+def test_agenda_links_each_indicator_to_its_chart(agenda_html):
+    assert '<a href="#trend-reach">' in agenda_html
+    assert f'<a href="#curve-{NEET.id}">' in agenda_html
+    assert 'href="#trend-retention"' not in agenda_html  # it has no chart
+
+
+def test_curve_figure_has_lines_legend_summary_and_illustrative_caption(agenda_page, curves):
+    figure = _figure(agenda_page, f"curve-{NEET.id}")
+    assert figure["caption"].startswith(NEET.title)
+    assert "not official statistics" in figure["caption"]
+    assert "Lower is better" in figure["caption"]
+    label = figure["svgs"][0]["aria-label"]
+    for words in ("solid line", "dash-dot line", "dashed line", "dotted line", "4.3% (2021)",
+                  "3.1% by 2024"):  # fmt: skip
+        assert words in label, words
+    # The legend names each line (the dash patterns, not the colours, tell them apart).
+    for name in ("Actual", "Baseline", "Target path", "If nothing changes (forecast)"):
+        assert name in figure["svg_text"]
+    summary = curve_summary(curves[0][1], NEET)
+    assert summary["summary"]
+    assert f"Latest, 2023: 3.9%; {summary['summary']}." in figure["text"]
+
+    other = _figure(agenda_page, f"curve-{FTE.id}")
+    assert "not official" not in other["caption"].lower()
+    assert "Illustrative" not in other["caption"]
+    assert f"Source: {FTE.source}" in other["caption"]
+    # No target and no forecast: only the lines there are.
+    assert "Target path" not in other["svg_text"] and "forecast" not in other["svg_text"]
+    assert "no target to compare with" in other["text"]
+
+
+def test_curve_tables_hold_the_input_numbers(agenda_page):
+    table = _figure(agenda_page, f"curve-{NEET.id}")["tables"][0]
+    assert table["caption"] == f"{NEET.title}, by period"
+    assert table["rows"][0] == [
+        "Period", "Actual", "Baseline", "Target path", "If nothing changes (forecast)",
+    ]  # fmt: skip
+
+    def cell(value, unit="%"):
+        return "–" if value is None else f"{value:,.1f}{unit}"
+
+    assert table["rows"][1:] == [
+        [period, cell(actual), cell(NEET.baseline.value), cell(target), cell(forecast)]
+        for period, (actual, target, forecast) in NEET_CURVE.items()
+    ]
+    table = _figure(agenda_page, f"curve-{FTE.id}")["tables"][0]
+    assert table["rows"][0] == ["Period", "Actual", "Baseline"]
+    assert table["rows"][1:] == [
+        [period, cell(actual, " per 100,000"), "145.0 per 100,000"]
+        for period, (actual, _, _) in FTE_CURVE.items()
+    ]
+
+
+def test_agenda_and_curve_texts_are_escaped(frame, registry):
+    evil = "<script>alert('x')</script> & <b>"
+    neet = dataclasses.replace(NEET, title=evil, description=evil, source=evil)
+    agenda = AgendaConfig(vision=evil, goals=(evil,))
+    outcomes = (OutcomeConfig("participation", evil, evil, ("reach", "neet_16_17")),)
+    html = render_summary(
+        frame.filter(pl.col("indicator") == "reach"),
+        registry,
+        title="Summary",
+        audience="public",
+        generated_at=GENERATED_AT,
+        rules=RULES,
+        agenda=agenda,
+        outcomes=outcomes,
+        curves=[(neet, curve_frame(neet, NEET_CURVE))],
+    )
+    assert "<script" not in html.lower()
+    assert "<b>" not in html
+    page = Page(html)
+    assert not [attrs for tag, attrs in page.tags if tag in ("script", "b")]
+    assert (4, evil) in page.headings
+    assert f"Indicators of {evil}" in [t["caption"] for t in page.tables]
+    assert [evil, "3.9%", "2023"] in _table(page, f"Indicators of {evil}")["rows"]
+    figure = _figure(page, "curve-neet_16_17")
+    assert figure["caption"].startswith(evil)
+    assert evil in figure["svgs"][0]["aria-label"]
+    text = "".join(page.text)
+    assert text.count(evil) >= 4  # vision, goal, outcome description, curve caption

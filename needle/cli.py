@@ -36,6 +36,11 @@ def main() -> None:
 @click.option(
     "--output", "-o", type=click.Path(path_type=Path), help="Also write the report to this file."
 )
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    help="An initiative's home folder: also accept the questionnaires in its instruments/.",
+)
 def validate(
     path: Path,
     period: str | None,
@@ -43,6 +48,7 @@ def validate(
     fmt: str,
     first: int,
     output: Path | None,
+    home: Path | None,
 ) -> None:
     """Validate a submission: an .xlsx workbook, a .zip or folder of CSVs, or one CSV.
 
@@ -51,10 +57,19 @@ def validate(
     from needle.periods import parse_period
     from needle.validation import validate_path
 
+    standard = None
+    if home is not None:
+        from needle.indicators.instruments import home_instruments
+        from needle.ingest import standard_with
+        from needle.initiative import open_home
+
+        instruments = home_instruments(open_home(home).root)
+        standard = standard_with(instruments, standard_version)
     report = validate_path(
         path,
         period=parse_period(period) if period else None,
         standard_version=standard_version,
+        standard=standard,
     )
     text = report.to_json() if fmt == "json" else report.render_text(first=first)
     click.echo(text)
@@ -121,12 +136,14 @@ def submit(path: Path, org: str, period: str, home: Path | None) -> None:
     A raw file is validated and pseudonymised in memory on arrival; an invalid one is kept
     with its report and not pooled. Exit status: 0 accepted (or already received), 1 invalid.
     """
+    from needle.indicators.instruments import home_instruments
     from needle.ingest import submit_path
     from needle.initiative import open_home
     from needle.periods import parse_period
 
     the_home = open_home(home)
     parsed = parse_period(period)
+    instruments = home_instruments(the_home.root)
     pool = the_home.open_pool()
     label = f"{org.upper()} {parsed.label}"
     try:
@@ -144,6 +161,7 @@ def submit(path: Path, org: str, period: str, home: Path | None) -> None:
                 secret=the_home.linkage_secret(),
                 reference=the_home.open_reference(),
                 progress=step,
+                instruments=instruments,
             )
     finally:
         pool.close()
@@ -159,7 +177,8 @@ def submit(path: Path, org: str, period: str, home: Path | None) -> None:
     for note in result.notes:
         click.echo(f"Note: {note}")
     if sub.state == "invalid":
-        click.echo(f"Run `needle validate {path} --period {parsed.label}` to see every problem.")
+        again = f"needle validate {path} --period {parsed.label} --home {the_home.root}"
+        click.echo(f"Run `{again}` to see every problem.")
         sys.exit(1)
     if result.created:
         from needle.indicators.refresh import refresh

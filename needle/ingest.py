@@ -9,7 +9,7 @@ before anything is written.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from needle.pseudonymise.encode import DEFAULT_PARAMS
 from needle.pseudonymise.package import is_package, read_package, write_package
 from needle.pseudonymise.submission import pseudonymise_tables
 from needle.reference import Reference
-from needle.standard import load_standard
+from needle.standard import CURRENT_VERSION, Standard, available_versions, load_standard
 from needle.validation import load_submission
 from needle.validation.report import Report
 
@@ -53,6 +53,30 @@ def content_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def standard_with(
+    instruments: Mapping[str, Any] | None, version: str | None = None
+) -> Standard | None:
+    """The standard extended with an initiative's own ``instruments``
+    (:func:`needle.indicators.instruments.home_instruments`), for validating its partners'
+    files; None when they add nothing to it (only built-ins), so that the version a file
+    states chooses the standard as usual.
+
+    An extended standard is ``version`` (default: the current one) whatever the file
+    says: an initiative's instruments extend one version, the one it validates against.
+    """
+    if not instruments:
+        return None
+    version = version or CURRENT_VERSION
+    if version not in available_versions():
+        raise NeedleInputError(
+            f"Standard version {version!r} is not one this Needle knows "
+            f"({', '.join(available_versions())})."
+        )
+    base = load_standard(version)
+    extended = base.with_instruments(instruments)
+    return None if extended is base else extended
+
+
 @dataclass(frozen=True)
 class SubmitResult:
     submission: Submission
@@ -70,9 +94,16 @@ def submit_path(
     secret: bytes,
     reference: Reference,
     progress: Step = _no_progress,
+    instruments: Mapping[str, Any] | None = None,
 ) -> SubmitResult:
-    """Receive one submission: a raw workbook/CSVs (pseudonymised in memory) or a package."""
+    """Receive one submission: a raw workbook/CSVs (pseudonymised in memory) or a package.
+
+    ``instruments`` are the initiative's questionnaires
+    (:func:`needle.indicators.instruments.home_instruments`): a raw file is validated
+    against the standard extended with those it adds (see :func:`standard_with`).
+    """
     path = Path(path)
+    standard = standard_with(instruments)
     pool.partner(org)  # an unknown partner is a clean error before any work
     progress("hashing")
     sha = content_sha256(path)
@@ -81,7 +112,7 @@ def submit_path(
         return SubmitResult(existing, existing.report, created=False)
     if is_package(path):
         progress("reading the prepared package")
-        package = read_package(path, load_standard(), scheme=DEFAULT_PARAMS.scheme)
+        package = read_package(path, standard or load_standard(), scheme=DEFAULT_PARAMS.scheme)
         if package.manifest.get("period") != period.label:
             raise NeedleInputError(
                 f"{path.name} was prepared for {package.manifest.get('period')}, "
@@ -96,7 +127,7 @@ def submit_path(
         notes: tuple[str, ...] = ()
     else:
         progress("validating")
-        loaded = load_submission(path, period=period)
+        loaded = load_submission(path, period=period, standard=standard)
         report, standard_version, by = loaded.report.to_dict(), loaded.standard.version, "pool"
         tables, notes = None, ()
         if loaded.report.valid:

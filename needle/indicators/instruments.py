@@ -4,8 +4,9 @@ An instrument (ONS4, WEMWBS, SWEMWBS, or an initiative's own questionnaire) is d
 many items, the response range, which items are reverse-scored, and its scales, each with
 a scoring method, a missing-item rule, an optional conversion table, bands and a reliable
 change threshold. The built-ins live in ``instruments.yaml`` beside this module; an
-initiative adds its own as dicts of the same shape. Keeping them as data means a new
-questionnaire needs configuration and review, not code.
+initiative adds its own in ``HOME/instruments/*.yaml`` (:func:`home_instruments`), in the
+same shape. Keeping them as data means a new questionnaire needs configuration and
+review, not code.
 
 Scoring is one SQL ``SELECT`` generated with sqlglot, so that it runs on DuckDB today and
 transpiles to Spark (or PostgreSQL) when a pool outgrows one machine, and so that scores
@@ -188,6 +189,103 @@ def load_instruments(extra: list[dict[str, Any]] | None = None) -> dict[str, Ins
                 )
             owners[scale.id] = instrument.id
     return instruments
+
+
+#: Where an initiative keeps its own instruments: ``HOME/instruments/*.yaml``.
+HOME_FOLDER = "instruments"
+_HOME_FILE_KEYS = {"instruments"}
+
+
+def home_instruments(root: Path) -> dict[str, Instrument]:
+    """The built-in instruments plus those of the initiative home at ``root``, by id.
+
+    Each ``root/instruments/*.yaml`` holds ``instruments: {id: definition}``, a definition
+    having the keys of ``instruments.yaml`` (``id`` may be left out: it is the key). Files
+    are read in name order; a home without the folder has only the built-ins. A mistake is
+    a :class:`NeedleInputError` naming the file and the key.
+
+    A replacement of a built-in (``replaces_builtin: true``) may change how it is scored
+    but must keep its item count and response range: partners' files are validated
+    against the standard, which every initiative shares.
+    """
+    builtins = load_instruments()
+    folder = Path(root) / HOME_FOLDER
+    paths = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    extra: list[dict[str, Any]] = []
+    defined_in: dict[str, Path] = {}
+    for path in paths:
+        for key, raw in _home_file(path).items():
+            where = f"{path}: instruments.{key}"
+            if key in defined_in:
+                raise NeedleInputError(f"{where}: already defined in {defined_in[key]}.")
+            if not isinstance(raw, Mapping):
+                raise NeedleInputError(
+                    f"{where}: must be a mapping of the instrument's keys (title, items, "
+                    "response, scales, ...)."
+                )
+            if raw.get("id", key) != key:
+                raise NeedleInputError(f"{where}: has id {raw['id']!r}; leave id out or use {key}.")
+            body = {"id": key, **raw}
+            try:
+                parsed = parse_instrument(body)
+                load_instruments([*extra, body])  # clashes with built-ins and earlier files
+            except NeedleInputError as exc:
+                raise NeedleInputError(_within(where, key, str(exc))) from None
+            builtin = builtins.get(key)
+            if builtin is not None and (
+                parsed.items,
+                parsed.response_min,
+                parsed.response_max,
+            ) != (builtin.items, builtin.response_min, builtin.response_max):
+                raise NeedleInputError(
+                    f"{where}: a replacement of the built-in {key} must keep its "
+                    f"{builtin.items} items answered {builtin.response_min} to "
+                    f"{builtin.response_max}, which partners' files are checked against. "
+                    "To ask different questions, choose another id."
+                )
+            extra.append(body)
+            defined_in[key] = path
+    return load_instruments(extra)
+
+
+def _within(where: str, key: str, message: str) -> str:
+    """``message`` about instrument ``key`` placed at ``where`` (file and key), without
+    saying the instrument twice: "f.yaml: instruments.x scale x: method ..."."""
+    own = f"instrument {key}"
+    if message.startswith((f"{own}:", f"{own} ")):
+        rest = message.removeprefix(own)
+        return f"{where}{rest}"
+    return f"{where}: {message}"
+
+
+def _home_file(path: Path) -> Mapping[Any, Any]:
+    """The ``instruments`` mapping of one home file (empty for an empty file)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise NeedleInputError(f"{path}: not valid YAML{at}. Check the indentation.") from None
+    if not isinstance(data, Mapping):
+        raise NeedleInputError(f"{path}: expected a mapping with an `instruments:` section.")
+    unknown = sorted(str(k) for k in data if k not in _HOME_FILE_KEYS)
+    if unknown:
+        raise NeedleInputError(
+            f"{path}: unknown key {', '.join(unknown)} (expected only `instruments:`)."
+        )
+    section = data.get("instruments") or {}
+    if not isinstance(section, Mapping):
+        raise NeedleInputError(
+            f"{path}: instruments must be a mapping of id to definition "
+            "(instruments: {confidence: {title: ..., ...}}), not a list."
+        )
+    for key in section:
+        if not isinstance(key, str) or not _ID.match(key):
+            raise NeedleInputError(
+                f"{path}: instruments.{key}: the id must be lower-case letters, digits and _, "
+                "starting with a letter."
+            )
+    return section
 
 
 def _fail(where: str, message: str) -> NeedleInputError:

@@ -36,7 +36,7 @@ from needle.indicators.definitions import Registry, load_registry
 from needle.indicators.disclosure import MeasureInfo, protect
 from needle.indicators.engine import Engine, Inputs, run_all
 from needle.indicators.facts import FACTS, FactStore
-from needle.indicators.instruments import load_instruments, scale_meta
+from needle.indicators.instruments import Instrument, home_instruments, load_instruments, scale_meta
 from needle.indicators.lookups import ethnicity_groups, nesting, population_frame
 from needle.indicators.peers import main_categories, peer_benchmarks
 from needle.indicators.schema import AUDIENCES, DIMENSIONS, PUBLISHED, SUPPRESSED
@@ -114,6 +114,7 @@ def refresh(home: Any, *, full: bool = False, pool: Any = None) -> RefreshResult
         population=population_frame(home.open_reference()),
         registry=registry_for(home),
         full=full,
+        instruments=home_instruments(home.root),
     )
 
 
@@ -125,11 +126,15 @@ def refresh_files(
     population: pl.DataFrame,
     registry: Registry,
     full: bool = False,
+    instruments: dict[str, Instrument] | None = None,
 ) -> RefreshResult:
     """Refresh the indicators kept under ``root`` from the pool's visible ``files``: the
-    part of :func:`refresh` that needs no initiative home (the benchmark calls it)."""
+    part of :func:`refresh` that needs no initiative home (the benchmark calls it).
+
+    ``instruments`` score the questionnaires (default: the built-ins; :func:`refresh`
+    passes the home's, :func:`~needle.indicators.instruments.home_instruments`)."""
     timings: dict[str, float] = {}
-    instruments = load_instruments()
+    instruments = load_instruments() if instruments is None else instruments
     submissions = sorted({f.submission_id for f in files})
     con = duckdb.connect()
     try:

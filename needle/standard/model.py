@@ -8,13 +8,16 @@ one description of the standard.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from needle.errors import NeedleInputError
 
 CURRENT_VERSION = "1.0"
 
@@ -175,6 +178,60 @@ class Standard:
         return frozenset(
             (e.name, c.name) for e in self.entities.values() for c in e.columns.values() if c.pi
         )
+
+    def with_instruments(self, instruments: Mapping[str, Any]) -> Standard:
+        """A copy that also accepts an initiative's own questionnaires.
+
+        ``instruments`` maps an id to an instrument: the indicators' definition
+        (``needle.indicators.instruments.Instrument``: ``items``, ``response_min``,
+        ``response_max``, ``title``) or this module's :class:`Instrument` (``items``,
+        ``min``, ``max``). Each new id joins ``instruments`` and the ``instrument`` code
+        list (labelled with its title), so the validator checks its items exactly as it
+        checks a built-in's. An id the standard already has is left as the standard says,
+        and must agree with it on items and range. This standard is not changed.
+        """
+        known = dict(self.instruments)
+        codes = list(self.codelists["instrument"].codes)
+        taken = self.codelists["instrument"].lookup()
+        for key, given in instruments.items():
+            items, low, high = _instrument_shape(given)
+            current = known.get(key)
+            if current is not None:
+                if (current.items, current.min, current.max) != (items, low, high):
+                    raise NeedleInputError(
+                        f"instrument {key}: the standard has {current.items} items answered "
+                        f"{current.min} to {current.max}, not {items} answered {low} to {high}."
+                    )
+                continue
+            label = str(getattr(given, "title", None) or key)
+            for spelling in (key, label):
+                clash = taken.get(normalise_token(spelling))
+                if clash is not None:
+                    raise NeedleInputError(
+                        f"instrument {key}: {spelling!r} would be read as the instrument "
+                        f"code {clash}; choose another id or title."
+                    )
+            known[key] = Instrument(
+                name=key,
+                items=items,
+                min=low,
+                max=high,
+                owner=getattr(given, "owner", None),
+                licence=getattr(given, "licence", None),
+            )
+            codes.append(Code(code=key, label=label))
+            taken = CodeList(name="instrument", codes=tuple(codes)).lookup()
+        if len(known) == len(self.instruments):
+            return self
+        codelists = {**self.codelists, "instrument": CodeList("instrument", tuple(codes))}
+        return replace(self, codelists=codelists, instruments=known)
+
+
+def _instrument_shape(given: Any) -> tuple[int, int, int]:
+    """(items, lowest response, highest response) of either kind of instrument."""
+    if hasattr(given, "response_min"):
+        return int(given.items), int(given.response_min), int(given.response_max)
+    return int(given.items), int(given.min), int(given.max)
 
 
 _TOKEN_RE = re.compile(r"[^a-z0-9]+")

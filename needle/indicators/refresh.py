@@ -136,7 +136,8 @@ def refresh_files(
     timings: dict[str, float] = {}
     instruments = load_instruments() if instruments is None else instruments
     submissions = sorted({f.submission_id for f in files})
-    con = duckdb.connect()
+    # DuckDB spills to disk under the home, not wherever the command was started.
+    con = duckdb.connect(config={"temp_directory": str(root / "tmp")})
     try:
         step = time.perf_counter()
         store = FactStore(root / "facts")

@@ -35,3 +35,19 @@ def test_ingest_benchmark_runs(tmp_path):
     figures = json.loads(out.read_text())
     assert figures["accepted"] is True
     assert figures["rows"] > 5_000 and figures["ingest_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_indicators_benchmark_runs(tmp_path):
+    out = tmp_path / "figures.json"
+    subprocess.run(
+        [sys.executable, str(BENCH / "indicators.py"), "--smoke", "--cache", str(tmp_path),
+         "--json", str(out)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    figures = json.loads(out.read_text())
+    assert figures["numbers_agree"] is True
+    assert figures["rows"]["attendance"] == 50_000
+    assert figures["incremental_read_again"] == 1
+    assert figures["full_seconds"] > 0 and figures["floor_seconds"] > 0

@@ -69,7 +69,7 @@ SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "sessions": (
         "period", "org", "provision_category", "ward", "local_authority", "duration_minutes",
-        "anonymous_attendance", "attendees", "session_date",
+        "anonymous_attendance", "session_date",
     ),
     "referrals": (
         "period", "person_id", "org", "direction", "partner_org", "status", "days_to_status",

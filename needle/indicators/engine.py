@@ -93,7 +93,7 @@ class Engine:
             return f"(SELECT * FROM empty_{fact})"
         return (
             f"(SELECT * FROM read_parquet({file_list(files)}, union_by_name = true, "
-            "hive_partitioning = true, hive_types = {'submission_id': VARCHAR}) "
+            "hive_partitioning = false) "
             f"WHERE submission_id IN (SELECT submission_id FROM current_submissions))"
         )
 
@@ -198,7 +198,7 @@ class Engine:
             "'' provision_category, 0 attendances, 0 contact_minutes",
             "sessions": "'' submission_id, '' org, '' period, '' session_ref, "
             "'' provision_category, CAST(NULL AS DATE) session_date, 0 duration_minutes, "
-            "0 anonymous_attendance, '' ward, '' local_authority, 0 attendees",
+            "0 anonymous_attendance, '' ward, '' local_authority",
             "referrals": "'' submission_id, '' org, '' period, '' person_ref, '' direction, "
             "'' partner_org, '' status, CAST(NULL AS DATE) referred_on, "
             "CAST(NULL AS DATE) status_date, 0 days_to_status",

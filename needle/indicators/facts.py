@@ -113,12 +113,11 @@ def _sessions_sql(files: list[PoolFile]) -> str:
     session's own venue, else the provision's)."""
     sessions = _entity_files(files, "sessions")
     provisions = _entity_files(files, "provisions")
-    attendance = _entity_files(files, "attendance")
     if not sessions:
         return """SELECT '' AS submission_id, '' AS org, '' AS period, '' AS session_ref,
             '' AS provision_category, CAST(NULL AS DATE) AS session_date,
             0 AS duration_minutes, 0 AS anonymous_attendance, '' AS ward,
-            '' AS local_authority, 0 AS attendees WHERE FALSE"""
+            '' AS local_authority WHERE FALSE"""
     prov = (
         f"SELECT submission_id, provision_ref, category, venue_ward_code, venue_la_code "
         f"FROM read_parquet({file_list(provisions)}, union_by_name = true)"
@@ -126,23 +125,15 @@ def _sessions_sql(files: list[PoolFile]) -> str:
         else "SELECT '' AS submission_id, '' AS provision_ref, '' AS category, "
         "'' AS venue_ward_code, '' AS venue_la_code WHERE FALSE"
     )
-    att = (
-        f"SELECT submission_id, session_ref, COUNT(*) AS attendees "
-        f"FROM read_parquet({file_list(attendance)}) GROUP BY ALL"
-        if attendance
-        else "SELECT '' AS submission_id, '' AS session_ref, 0 AS attendees WHERE FALSE"
-    )
     return f"""
         SELECT s.submission_id, s.org, s.period, s.session_ref,
             COALESCE(p.category, '{UNKNOWN}') AS provision_category,
             s.session_date, s.duration_minutes,
             COALESCE(s.anonymous_attendance, 0) AS anonymous_attendance,
             COALESCE(s.venue_ward_code, p.venue_ward_code, '{UNKNOWN}') AS ward,
-            COALESCE(s.venue_la_code, p.venue_la_code, '{UNKNOWN}') AS local_authority,
-            COALESCE(a.attendees, 0) AS attendees
+            COALESCE(s.venue_la_code, p.venue_la_code, '{UNKNOWN}') AS local_authority
         FROM read_parquet({file_list(sessions)}, union_by_name = true) s
-        LEFT JOIN ({prov}) p USING (submission_id, provision_ref)
-        LEFT JOIN ({att}) a USING (submission_id, session_ref)"""
+        LEFT JOIN ({prov}) p USING (submission_id, provision_ref)"""
 
 
 def _participation_sql(files: list[PoolFile]) -> str:
@@ -218,11 +209,13 @@ def _milestones_sql(files: list[PoolFile]) -> str:
 class FactStore:
     """The facts cache of one initiative home (``HOME/indicators/facts``).
 
-    Layout: ``<fact>/<batch>/submission_id=<id>/*.parquet``. A batch is the set of
-    submissions computed in one refresh (one DuckDB query per fact, partitioned by
-    submission), so each submission's facts can be deleted on their own: when it is
-    superseded, withdrawn or erased from, its old facts go at once, and no derived row
-    about an erased young person outlives the erasure.
+    Layout: ``<fact>/<batch>/bucket=<b>/*.parquet``. A batch is the set of submissions
+    computed in one refresh (one DuckDB query per fact); within it, rows are split into
+    16 buckets by the first character of the submission id, so that few files are open
+    while writing a national batch, yet removing one submission's facts rewrites only
+    its bucket. When a submission is superseded, withdrawn or erased from, its old facts
+    are removed at once, so no derived row about an erased young person outlives the
+    erasure.
     """
 
     def __init__(self, root: Path) -> None:
@@ -247,8 +240,8 @@ class FactStore:
         temp.write_text(json.dumps({"submissions": entries}, indent=1, sort_keys=True))
         os.replace(temp, path)
 
-    def partition(self, fact: str, batch: str, submission_id: str) -> Path:
-        return self.root / fact / batch / f"submission_id={submission_id}"
+    def bucket(self, fact: str, batch: str, submission_id: str) -> Path:
+        return self.root / fact / batch / f"bucket={submission_id[:1]}"
 
     # -- refreshing --------------------------------------------------------------------
 
@@ -262,7 +255,7 @@ class FactStore:
         full: bool = False,
     ) -> FactsUpdate:
         """Bring the cache in line with the pool's visible ``files``: compute the facts of
-        every submission whose key is new, delete those of submissions no longer visible
+        every submission whose key is new, remove those of submissions no longer visible
         (or whose files changed)."""
         definitions = _definitions_key(instruments, ethnicity_groups)
         by_submission: dict[str, list[PoolFile]] = defaultdict(list)
@@ -283,10 +276,8 @@ class FactStore:
             for sid in stale:
                 entries[sid] = {"key": keys[sid], "batch": batch}
         self._write_manifest(entries)
-        for sid, entry in old.items():  # superseded, withdrawn, erased from, or rebuilt
-            if entries.get(sid, {}).get("batch") != entry["batch"]:
-                for fact in FACTS:
-                    shutil.rmtree(self.partition(fact, entry["batch"], sid), ignore_errors=True)
+        gone = [(sid, e["batch"]) for sid, e in old.items() if entries.get(sid) != e]
+        self._remove(gone, entries, connection)
         self._delete_unused({e["batch"] for e in entries.values()})
         log.info("facts: %d computed, %d reused, %d dropped", len(stale), len(reused), len(dropped))
         return FactsUpdate(tuple(sorted(stale)), tuple(sorted(reused)), tuple(sorted(dropped)))
@@ -320,8 +311,9 @@ class FactStore:
                 temp = self.root / fact / f".{batch}.tmp"
                 temp.parent.mkdir(parents=True, exist_ok=True)
                 con.execute(
-                    f"COPY ({sql}) TO {quote(temp)} (FORMAT parquet, COMPRESSION zstd, "
-                    "COMPRESSION_LEVEL 1, PARTITION_BY (submission_id), OVERWRITE_OR_IGNORE)"
+                    f"COPY (SELECT *, substr(submission_id, 1, 1) AS bucket FROM ({sql}) f) "
+                    f"TO {quote(temp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, "
+                    "PARTITION_BY (bucket), OVERWRITE_OR_IGNORE)"
                 )
                 if temp.exists():
                     os.replace(temp, target)
@@ -333,6 +325,41 @@ class FactStore:
         finally:
             con.execute("DROP TABLE IF EXISTS facts_sessions")
             con.execute("DROP VIEW IF EXISTS facts_measurements")
+
+    def _remove(
+        self,
+        gone: list[tuple[str, str]],
+        entries: dict[str, dict[str, str]],
+        con: duckdb.DuckDBPyConnection,
+    ) -> None:
+        """Rewrite each bucket that holds facts of a ``gone`` (submission, batch) with
+        only the rows of submissions still listed there."""
+        buckets = {(batch, sid[:1]) for sid, batch in gone}
+        for batch, first in sorted(buckets):
+            keep = sorted(
+                sid for sid, e in entries.items() if e["batch"] == batch and sid[:1] == first
+            )
+            for fact in FACTS:
+                folder = self.bucket(fact, batch, first)
+                parts = sorted(folder.glob("*.parquet"))
+                if not parts:
+                    continue
+                if not keep:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    continue
+                temp = folder.with_name(f".{folder.name}.tmp")
+                shutil.rmtree(temp, ignore_errors=True)
+                temp.mkdir()
+                kept = ", ".join(f"'{sid}'" for sid in keep)
+                con.execute(
+                    f"COPY (SELECT * FROM read_parquet({file_list(parts)}, hive_partitioning = "
+                    f"false) WHERE submission_id IN ({kept})) TO {quote(temp / 'data_0.parquet')} "
+                    "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+                )
+                old = folder.with_name(f".{folder.name}.old")
+                os.replace(folder, old)
+                os.replace(temp, folder)
+                shutil.rmtree(old, ignore_errors=True)
 
     def _delete_unused(self, batches: set[str]) -> None:
         for fact in FACTS:
@@ -346,15 +373,11 @@ class FactStore:
     # -- reading -----------------------------------------------------------------------
 
     def fact_files(self, fact: str, submissions: Iterable[str]) -> list[Path]:
-        """The Parquet files that hold ``fact`` for ``submissions``."""
+        """The Parquet files that hold ``fact`` for ``submissions`` (and possibly for
+        other submissions of the same buckets: readers filter on the submission id)."""
         manifest = self.manifest()
-        out: list[Path] = []
-        for sid in submissions:
-            if sid in manifest:
-                out.extend(
-                    sorted(self.partition(fact, manifest[sid]["batch"], sid).glob("*.parquet"))
-                )
-        return out
+        folders = {self.bucket(fact, manifest[s]["batch"], s) for s in submissions if s in manifest}
+        return [path for folder in sorted(folders) for path in sorted(folder.glob("*.parquet"))]
 
 
 def _files_key(files: list[PoolFile], definitions: str) -> str:

@@ -178,10 +178,17 @@ def test_erasure_changes_counts_and_recomputes_the_submissions_it_touched(home, 
     assert backbone(home, "attendances")[(ALL, "", "")] == 41 - 10
     assert backbone(home, "wellbeing_change", "n")[(ALL, "", "")] == 6
     assert backbone(home, "referrals_made")[(ALL, "", "")] == 6
+    # and no derived fact about the erased young person is left in the cache
+    facts = list((indicators_dir(home) / "facts").rglob("*.parquet"))
+    assert facts
+    for path in facts:
+        rows = pl.read_parquet(path, hive_partitioning=False)
+        if "person_ref" in rows.columns:
+            erased = rows.filter((pl.col("org") == "YC") & (pl.col("person_ref") == "A1"))
+            assert erased.height == 0, path
 
 
 def test_refresh_of_an_empty_pool(home, pool):
-    # fails today: engine.py _kind_cumulative_people concatenates an empty list of parts
     result = refresh(home, pool)
     assert result.submissions == 0
     assert no_numbers(load_results(home))

@@ -144,16 +144,17 @@ def _participation_sql(files: list[PoolFile]) -> str:
         return """SELECT '' AS submission_id, '' AS org, '' AS period, '' AS person_ref,
             '' AS provision_category, 0 AS attendances, 0 AS contact_minutes,
             CAST(NULL AS DATE) AS first_date, CAST(NULL AS DATE) AS last_date WHERE FALSE"""
+    # org and period are the submission's: carried, not grouped on (a third of the time).
     return f"""
-        SELECT a.submission_id, a.org, a.period, a.person_ref,
-            s.provision_category,
+        SELECT a.submission_id, ANY_VALUE(a.org) AS org, ANY_VALUE(a.period) AS period,
+            a.person_ref, s.provision_category,
             COUNT(*) AS attendances,
             SUM(s.duration_minutes) AS contact_minutes,
             MIN(s.session_date) AS first_date,
             MAX(s.session_date) AS last_date
         FROM read_parquet({file_list(attendance)}) a
         JOIN facts_sessions s USING (submission_id, session_ref)
-        GROUP BY ALL"""
+        GROUP BY a.submission_id, a.person_ref, s.provision_category"""
 
 
 def _measurements_sql(files: list[PoolFile]) -> str | None:

@@ -22,6 +22,9 @@ _LAZY = {
     "Pool": "needle.pool",
     "submit_path": "needle.ingest",
     "prepare_path": "needle.ingest",
+    "refresh_indicators": "needle.indicators",
+    "load_results": "needle.indicators",
+    "load_registry": "needle.indicators",
 }
 
 __all__ = ["NeedleInputError", "Period", "parse_period", *_LAZY]

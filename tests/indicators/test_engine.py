@@ -659,13 +659,12 @@ def test_transpile_to_postgres_without_unsupported_syntax(indicator_sql):
 PG_TYPES = {"VARCHAR": "text", "BOOLEAN": "boolean", "DATE": "date", "DOUBLE": "double precision"}
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_transpiled_sql_runs_on_postgres(indicator_sql, database_url):
     """Each query, transpiled, is accepted by a real PostgreSQL server (EXPLAIN over
     empty tables with the engine's columns)."""
     import sqlalchemy as sa
 
-    if not database_url.startswith("postgresql"):
-        pytest.skip("needs the PostgreSQL half of database_url")
     queries, tables = indicator_sql
     engine = sa.create_engine(database_url)
     failures = []

@@ -591,7 +591,9 @@ def test_the_guide_examples_are_valid_definitions():
     text = guide.read_text(encoding="utf-8")
     from_yaml = yaml.safe_load(re.search(r"```yaml\n(.*?)```", text, re.S).group(1))
     from_toml = tomllib.loads(re.search(r"```toml\n(.*?)```", text, re.S).group(1))
-    a = load_instruments([from_yaml])["confidence"]
+    a = load_instruments([{"id": key, **body} for key, body in from_yaml["instruments"].items()])[
+        "confidence"
+    ]
     b = load_instruments(from_toml["instruments"])["confidence"]
     assert a.scales == b.scales
     assert (a.reverse_scored, a.scales[0].max_missing) == ((2,), 1)

@@ -391,7 +391,9 @@ def _split(rows: _Rows, group: np.ndarray, linking: np.ndarray) -> np.ndarray:
     row_group = _row_labels(rows, group)
     use = (row_group >= 0)[rows.coo_row] & linking[rows.coo_row]
     cells = np.flatnonzero(group >= 0)
-    index = np.searchsorted(cells, rows.coo_cell[use])
+    position = np.zeros(group.size, dtype=np.int64)
+    position[cells] = np.arange(cells.size)
+    index = position[rows.coo_cell[use]]
     n_cells, n_rows = cells.size, rows.kind.size
     graph = coo_matrix(
         (np.ones(int(use.sum())), (index, n_cells + rows.coo_row[use])),

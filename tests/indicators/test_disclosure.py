@@ -352,6 +352,48 @@ def test_a_rate_protects_its_own_numerator():
     }
 
 
+def test_a_statistic_is_no_part_of_a_rates_denominators():
+    # The denominators of rates are protected among the rows that have one. A statistic
+    # next to a rate has none: counted as 0, its hidden cells would be pinned to [0, 0]
+    # and everything around them hidden in vain (and, nationally, for many minutes).
+    keys = [("2025-Q1", "", ""), ("2025-Q1", "gender", "female"), ("2025-Q1", "gender", "male")]
+    rate = pl.DataFrame(
+        {
+            "indicator": ["achieved"] * 3,
+            "period": [k[0] for k in keys],
+            "breakdown": [k[1] for k in keys],
+            "group": [k[2] for k in keys],
+            "value": [50.0, 50.0, 50.0],
+            "numerator": [40.0, 20.0, 20.0],
+            "denominator": [80.0, 40.0, 40.0],
+            "n": [40, 20, 20],
+        }
+    )
+    change = pl.DataFrame(
+        {
+            "indicator": ["change"] * 3,
+            "period": [k[0] for k in keys],
+            "breakdown": [k[1] for k in keys],
+            "group": [k[2] for k in keys],
+            "value": [1.5, 2.0, 1.4],
+            "n": [30, 3, 27],
+        }
+    )
+    measures = {"achieved": MeasureInfo("rate"), "change": MeasureInfo("statistic")}
+    out = protect(
+        pl.concat([rate, change], how="diagonal"), measures, threshold=10, audience="partner"
+    )
+    got = {(i, g): s for i, g, s in out.select("indicator", "group", "status").iter_rows()}
+    assert got == {
+        ("achieved", ""): PUBLISHED,
+        ("achieved", "female"): PUBLISHED,
+        ("achieved", "male"): PUBLISHED,
+        ("change", ""): PUBLISHED,
+        ("change", "female"): SUPPRESSED_SMALL,
+        ("change", "male"): SUPPRESSED_SECONDARY,
+    }
+
+
 # --- attacks ------------------------------------------------------------------------------
 
 

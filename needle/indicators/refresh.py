@@ -225,10 +225,16 @@ def protect_all(results: pl.DataFrame, registry: Registry, config: Any) -> dict[
     infos = measure_infos(registry)
     out: dict[str, pl.DataFrame] = {}
     groups = nesting()
+    done: dict[tuple, pl.DataFrame] = {}
     for audience, (threshold, rounding) in thresholds(config).items():
         allowed = [d.id for d in registry if audience in d.audiences]
+        public = audience == "public"  # partners are named only to the backbone and others
+        key = (tuple(allowed), threshold, rounding if public else 0, public, audience == "backbone")
+        if key in done:  # partners and the steering group usually share one threshold
+            out[audience] = done[key]
+            continue
         rows = results.filter(pl.col("indicator").is_in(allowed))
-        if audience == "public":  # partners are named only to the backbone and steering group
+        if public:
             rows = rows.filter(pl.col("breakdown") != "partner")
         protected = protect(
             rows,
@@ -243,7 +249,7 @@ def protect_all(results: pl.DataFrame, registry: Registry, config: Any) -> dict[
             protected = protected.with_columns(
                 pl.when(hidden).then(pl.lit(SUPPRESSED)).otherwise(pl.col("status")).alias("status")
             )
-        out[audience] = protected
+        out[audience] = done[key] = protected
     return out
 
 

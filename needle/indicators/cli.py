@@ -47,20 +47,6 @@ def _open_home(home: Path | None):
     return open_home(home)
 
 
-def audience_results(root: Path, audience: str, partner: str | None) -> pl.DataFrame:
-    """The current results as ``audience`` sees them (a partner: only its own partner rows)."""
-    from needle.indicators.peers import partner_view
-    from needle.indicators.refresh import load_results
-
-    if audience == "partner":
-        if not partner:
-            raise NeedleInputError("--audience partner needs --partner CODE (whose view).")
-        return partner_view(load_results(root, "partner"), partner.upper())
-    if partner:
-        raise NeedleInputError("--partner is only for --audience partner.")
-    return load_results(root, audience)
-
-
 @click.group(cls=CleanGroup)
 def indicators() -> None:
     """The initiative's shared indicators: compute, show and export them."""
@@ -131,7 +117,7 @@ def show_command(
     indicator: str, by: str, audience: str, partner: str | None, home: Path | None
 ) -> None:
     """Show one INDICATOR, broken down as --by asks, for an audience."""
-    from needle.indicators.refresh import registry_for
+    from needle.indicators.refresh import registry_for, results_for
 
     the_home = _open_home(home)
     definition = registry_for(the_home).get(indicator)
@@ -140,7 +126,7 @@ def show_command(
         raise NeedleInputError(
             f"{indicator} has no {breakdown} breakdown. It has: {', '.join(definition.breakdowns)}."
         )
-    frame = audience_results(the_home.root, audience, partner).filter(
+    frame = results_for(the_home.root, audience, partner).filter(
         (pl.col("indicator") == indicator) & (pl.col("breakdown") == breakdown)
     )
     frame = frame.filter(
@@ -170,20 +156,6 @@ def show_command(
         click.echo(f"Note: {definition.note}")
 
 
-def export_frame(frame: pl.DataFrame, registry) -> pl.DataFrame:
-    """The results with each indicator's title and unit, ready for a spreadsheet."""
-    meta = pl.DataFrame(
-        {
-            "indicator": [d.id for d in registry],
-            "title": [d.title for d in registry],
-            "unit": [d.unit for d in registry],
-        }
-    )
-    return frame.join(meta, on="indicator", how="left").select(
-        "indicator", "title", "unit", *[c for c in frame.columns if c != "indicator"]
-    )
-
-
 @indicators.command("export", cls=CleanCommand)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.option(
@@ -198,10 +170,11 @@ def export_command(
     fmt: str, output: Path | None, audience: str, partner: str | None, home: Path | None
 ) -> None:
     """Export every result the audience may see, with titles and units."""
-    from needle.indicators.refresh import registry_for
+    from needle.indicators.definitions import with_titles
+    from needle.indicators.refresh import registry_for, results_for
 
     the_home = _open_home(home)
-    frame = export_frame(audience_results(the_home.root, audience, partner), registry_for(the_home))
+    frame = with_titles(results_for(the_home.root, audience, partner), registry_for(the_home))
     if output is None and fmt != "csv":
         raise NeedleInputError(f"--format {fmt} needs --output FILE.")
     if output is None:

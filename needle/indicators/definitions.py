@@ -360,3 +360,19 @@ def _check_references(registry: Registry) -> None:
 
 
 DEFAULT_PARAMS: dict[str, Any] = {"attendance_threshold": 4, "age_min": 11, "age_max": 25}
+
+
+def with_titles(frame, registry: Registry):
+    """Results with each indicator's title and unit beside its id, for spreadsheets."""
+    import polars as pl
+
+    meta = pl.DataFrame(
+        {
+            "indicator": [d.id for d in registry],
+            "title": [d.title for d in registry],
+            "unit": [d.unit for d in registry],
+        }
+    )
+    return frame.join(meta, on="indicator", how="left").select(
+        "indicator", "title", "unit", *[c for c in frame.columns if c != "indicator"]
+    )

@@ -310,3 +310,17 @@ def refresh_after_change(home_path: Path | None) -> RefreshResult | None:
     except NeedleInputError:
         return None
     return refresh(the_home)
+
+
+def results_for(home_root: Path, audience: str, partner: str | None = None) -> pl.DataFrame:
+    """The current results as ``audience`` sees them. A partner sees the collective
+    numbers at its threshold and, of the per-partner numbers, only its own."""
+    from needle.indicators.peers import partner_view
+
+    if audience == "partner":
+        if not partner:
+            raise NeedleInputError("--audience partner needs --partner CODE (whose view).")
+        return partner_view(load_results(home_root, "partner"), partner.upper())
+    if partner:
+        raise NeedleInputError("--partner is only for --audience partner.")
+    return load_results(home_root, audience)

@@ -17,9 +17,8 @@ from needle.initiative import init_home, open_home
 from needle.initiative.config import InitiativeConfig, PartnerConfig, PeriodsConfig
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    root = tmp_path_factory.mktemp("indicators-cli") / "home"
+def make_home(root):
+    """A home whose pool holds the hand-made submissions (indicators not yet computed)."""
     config = InitiativeConfig(
         name="Hand-made initiative",
         periods=PeriodsConfig(first="2025-Q1"),
@@ -28,6 +27,12 @@ def home(tmp_path_factory):
     init_home(root, config)
     with open_home(root).open_pool() as pool:
         submit_all(pool, Data.original())
+    return root
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    root = make_home(tmp_path_factory.mktemp("indicators-cli") / "home")
     result = CliRunner().invoke(main, ["indicators", "refresh", "--home", str(root)])
     assert result.exit_code == 0, result.output
     assert "Indicators refreshed from 7 submission(s) (7 read again" in result.output
@@ -131,15 +136,7 @@ def test_peers_need_enough_similar_partners(home):
 
 
 def test_withdrawing_refreshes_the_indicators(tmp_path):
-    root = tmp_path / "home"
-    config = InitiativeConfig(
-        name="Withdrawal",
-        periods=PeriodsConfig(first="2025-Q1"),
-        partners=tuple(PartnerConfig(code, name) for code, name in PARTNERS.items()),
-    )
-    init_home(root, config)
-    with open_home(root).open_pool() as pool:
-        submit_all(pool, Data.original())
+    root = make_home(tmp_path / "home")
     assert run("refresh", "--home", str(root)).exit_code == 0
     before = load_results(root).filter(
         (pl.col("indicator") == "reach") & (pl.col("breakdown") == "partner")

@@ -32,7 +32,6 @@ from scipy import stats as scistats
 
 from needle.indicators.definitions import (
     POPULATION_BREAKDOWNS,
-    SOURCE_BREAKDOWNS,
     IndicatorDefinition,
     Registry,
 )
@@ -639,4 +638,4 @@ def run_all(engine: Engine, registry: Registry) -> pl.DataFrame:
     return pl.concat(frames) if frames else empty_results()
 
 
-__all__ = ["SOURCE_BREAKDOWNS", "Engine", "Inputs", "run_all", "transpile"]
+__all__ = ["Engine", "Inputs", "run_all", "transpile"]

@@ -39,7 +39,7 @@ from needle.indicators.facts import FACTS, FactStore
 from needle.indicators.instruments import Instrument, home_instruments, load_instruments, scale_meta
 from needle.indicators.lookups import ethnicity_groups, nesting, population_frame
 from needle.indicators.peers import main_categories, peer_benchmarks
-from needle.indicators.schema import AUDIENCES, DIMENSIONS, PUBLISHED, SUPPRESSED
+from needle.indicators.schema import AUDIENCES, PUBLISHED, SUPPRESSED
 from needle.pool.model import PoolFile
 
 log = logging.getLogger(__name__)
@@ -291,10 +291,6 @@ def load_results(home_root: Path, audience: str = "backbone") -> pl.DataFrame:
     run = current_run(home_root)
     path = indicators_dir(home_root) / "runs" / run["run_id"] / f"{audience}.parquet"
     return pl.read_parquet(path)
-
-
-def breakdown_names() -> list[str]:
-    return list(DIMENSIONS)
 
 
 def refresh_after_change(home_path: Path | None) -> RefreshResult | None:

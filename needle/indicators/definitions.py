@@ -271,7 +271,10 @@ def parse_definition(
         breakdowns = tuple(b for b in breakdowns if b != "provision_category")
     if kind in ("paired_change",):
         stat = _choice(where, "stat", data.get("stat"), STATS)
-        if not isinstance(data.get("scale"), str):
+        scale = data.get("scale")
+        if not isinstance(scale, str) or not (
+            scale == "*" or re.match(r"^[a-z][a-z0-9_]*$", scale)
+        ):
             raise _fail(f"{where}.scale", "names the questionnaire scale, e.g. swemwbs (or *).")
     else:
         stat = None

@@ -36,7 +36,7 @@ from indicators.pools import (
 from sqlglot.errors import ErrorLevel
 
 from needle.errors import NeedleInputError
-from needle.indicators.definitions import SOURCE_BREAKDOWNS, load_registry
+from needle.indicators.definitions import SOURCE_BREAKDOWNS, load_registry, parse_definition
 from needle.indicators.engine import Engine, transpile
 
 ALL = "all"
@@ -689,3 +689,13 @@ def test_transpiled_sql_runs_on_postgres(indicator_sql, database_url):
     assert not failures, f"{len(failures)} of {len(queries)} queries fail:\n" + "\n".join(
         sorted({f.split(chr(10))[0] for f in failures})
     )
+
+
+def test_a_scale_name_cannot_smuggle_sql():
+    """A scale is pasted into SQL as a literal, so only an id is accepted."""
+    body = {
+        "title": "t", "description": "d", "kind": "paired_change", "unit": "score",
+        "direction": "up", "stat": "mean_change", "scale": "swemwbs' OR TRUE --",
+    }  # fmt: skip
+    with pytest.raises(NeedleInputError, match="scale"):
+        parse_definition("sneaky", body, origin="mine.yaml", params={})

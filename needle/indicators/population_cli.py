@@ -27,6 +27,20 @@ def _home_option(command):
     )(command)
 
 
+def _home_with_population_indicators(home: Path | None):
+    """The home, which must define population indicators for these commands to mean much."""
+    from needle.initiative import open_home
+
+    opened = open_home(home)
+    if not opened.config.population_indicators:
+        raise NeedleInputError(
+            f"{opened.config_path} has no [[population_indicators]]: add one table for each "
+            "indicator (id, title, unit, direction, and a baseline and target if agreed), "
+            "as in docs/guides/outcomes-framework.md."
+        )
+    return opened
+
+
 @click.group(cls=CleanGroup)
 def population() -> None:
     """Population indicators: load public statistics, see if the curves turn.
@@ -60,16 +74,9 @@ def load(file: Path | None, bundled_trafford: bool, home: Path | None) -> None:
         load_population_series,
         save_population_series,
     )
-    from needle.initiative import open_home
 
-    opened = open_home(home)
+    opened = _home_with_population_indicators(home)
     config = opened.config
-    if not config.population_indicators:
-        raise NeedleInputError(
-            f"{opened.config_path} has no [[population_indicators]]: add one table for each "
-            "indicator (id, title, unit, direction, and a baseline and target if agreed), "
-            "as in docs/guides/outcomes-framework.md."
-        )
     if bundled_trafford and file is not None:
         raise NeedleInputError("Give FILE or --bundled-trafford, not both.")
     if bundled_trafford:
@@ -119,15 +126,9 @@ def show(area: str | None, as_json: bool, home: Path | None) -> None:
         read_population_series,
         turn_the_curve,
     )
-    from needle.initiative import open_home
 
-    opened = open_home(home)
+    opened = _home_with_population_indicators(home)
     config = opened.config
-    if not config.population_indicators:
-        raise NeedleInputError(
-            f"{opened.config_path} has no [[population_indicators]]; add them first "
-            "(docs/guides/outcomes-framework.md)."
-        )
     series = read_population_series(opened.root)
     summaries: list[dict] = []
     empty: list[str] = []

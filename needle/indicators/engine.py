@@ -51,6 +51,10 @@ PERSON_DIMS = tuple(name for name, d in DIMENSIONS.items() if d.person)
 # Joins a relation ``pp`` to the young people ``s`` an indicator counts (both hold each
 # (period, person_id) at most once, so a plain join neither loses nor repeats rows).
 _SAME_PERSON_PERIOD = "ON s.period = pp.period AND s.person_id = pp.person_id"
+# A fact's young person: the linked person where linkage found one, else the partner's
+# own reference (as a 64-bit key, see facts.PERSON_KEY).
+_LINKED = "LEFT JOIN person_links l USING (person_key)"
+_PERSON_ID = "COALESCE(l.person_id, p.person_key) AS person_id"
 
 
 def transpile(sql: str, dialect: str) -> str:
@@ -82,6 +86,8 @@ class Engine:
         self.inputs = inputs
         self.periods: list[str] = []
         self._people_cache: dict[str, pl.DataFrame] = {}
+        self._events_cache: dict[str, pl.DataFrame] = {}
+        self._paired_cache: dict[str, pl.DataFrame] = {}
         self._build()
 
     # -- views ---------------------------------------------------------------------------
@@ -116,49 +122,37 @@ class Engine:
         )
         con.register("scales_src", inputs.scales)
         con.execute("CREATE OR REPLACE TEMP TABLE scales AS SELECT * FROM scales_src")
+        # A linked young person's id, keyed like the facts' person_key (facts.PERSON_KEY).
         links = (
-            f"SELECT org, person_ref, person_id FROM read_parquet({file_list([inputs.links])})"
+            "SELECT hash(org, person_ref) AS person_key, hash(person_id) AS person_id "
+            f"FROM read_parquet({file_list([inputs.links])})"
             if inputs.links is not None
-            else "SELECT '' AS org, '' AS person_ref, '' AS person_id WHERE FALSE"
+            else "SELECT CAST(0 AS UBIGINT) AS person_key, CAST(0 AS UBIGINT) AS person_id "
+            "WHERE FALSE"
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE person_links AS {links}")
-        dims = ", ".join(f"MIN(p.{d}) AS {d}" for d in PERSON_DIMS)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE people_p AS
-            SELECT p.*, COALESCE(l.person_id, p.org || ':' || p.person_ref) AS person_id,
+            SELECT p.* EXCLUDE (submission_id, person_ref, person_key), {_PERSON_ID},
                 p.lsoa21 IN (SELECT lsoa21 FROM population) AS resident
-            FROM {self._fact("people")} p LEFT JOIN person_links l USING (org, person_ref)"""
+            FROM {self._fact("people")} p {_LINKED}"""
         )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE participation_p AS
-            SELECT a.period, p.person_id, a.org, a.provision_category, a.attendances,
-                a.contact_minutes
-            FROM {self._fact("participation")} a
-            JOIN people_p p USING (submission_id, person_ref)"""
+            SELECT p.period, {_PERSON_ID}, p.org, p.provision_category, p.attendances,
+                p.contact_minutes
+            FROM {self._fact("participation")} p {_LINKED}"""
         )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE person_period AS
-            WITH activity AS (
-                SELECT period, person_id, SUM(attendances) AS attendances,
-                    SUM(contact_minutes) AS contact_minutes
-                FROM participation_p GROUP BY period, person_id)
-            SELECT p.period, p.person_id, {dims}, MIN(p.age) AS age,
-                MIN(p.lsoa21) AS lsoa21, BOOL_OR(p.resident) AS resident,
-                MIN(p.education_employment_status) AS education_employment_status,
-                COUNT(DISTINCT p.org) AS partners,
-                COALESCE(MAX(a.attendances), 0) AS attendances,
-                COALESCE(MAX(a.contact_minutes), 0) AS contact_minutes
-            FROM people_p p LEFT JOIN activity a USING (period, person_id)
-            GROUP BY p.period, p.person_id"""
-        )
+        self._person_period()
         # Over all periods a young person is described as first recorded, so that the
         # groups of every breakdown still add up to the headline.
-        first = ", ".join(f"ARG_MIN({d}, period) AS {d}" for d in PERSON_DIMS)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE person_all AS
-            SELECT person_id, MIN(period) AS first_period, {first},
-                ARG_MIN(age, period) AS age, ARG_MIN(resident, period) AS resident
-            FROM person_period GROUP BY person_id"""
+            SELECT f.person_id, f.first_period, {", ".join(f"p.{d}" for d in PERSON_DIMS)},
+                p.age, p.resident
+            FROM (SELECT person_id, MIN(period) AS first_period FROM person_period
+                GROUP BY person_id) f
+            JOIN person_period p ON p.person_id = f.person_id AND p.period = f.first_period"""
         )
         con.execute(
             """CREATE OR REPLACE TEMP TABLE person_partner AS
@@ -170,42 +164,76 @@ class Engine:
             SELECT a.*, pp.age, pp.resident, {person_cols}
             FROM participation_p a JOIN person_period pp USING (period, person_id)"""
         )
+        # Event facts are read where they are used (once per pass), not copied: the
+        # national questionnaires alone are tens of millions of scored rows.
         for fact in ("referrals", "milestones", "scores"):
-            extra = "r.* EXCLUDE (submission_id, person_ref)"
             con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE {fact} AS
-                SELECT {extra}, p.person_id, pp.age, {person_cols}
-                FROM {self._fact(fact)} r
-                JOIN people_p p USING (submission_id, person_ref)
-                JOIN person_period pp ON pp.period = p.period AND pp.person_id = p.person_id"""
+                f"""CREATE OR REPLACE TEMP VIEW {fact}_p AS
+                SELECT p.* EXCLUDE (submission_id, person_ref, person_key), {_PERSON_ID}
+                FROM {self._fact(fact)} p {_LINKED}"""
+            )
+            con.execute(
+                f"""CREATE OR REPLACE TEMP VIEW {fact} AS
+                SELECT r.*, pp.age, {person_cols}
+                FROM {fact}_p r JOIN person_period pp USING (period, person_id)"""
             )
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE sessions AS
+            f"""CREATE OR REPLACE TEMP VIEW sessions AS
             SELECT * EXCLUDE (submission_id) FROM {self._fact("sessions")}"""
         )
         self.periods = [
             r[0] for r in con.execute("SELECT DISTINCT period FROM people_p ORDER BY 1").fetchall()
         ]
 
+    def _person_period(self) -> None:
+        """One row per young person and period. Only a young person recorded more than
+        once in a period (by two partners, once linked) needs combining, so only those
+        rows are grouped: grouping all of them costs twice as much at national scale."""
+        dims = ", ".join(f"MIN(p.{d}) AS {d}" for d in PERSON_DIMS)
+        cols = ", ".join(f"p.{d}" for d in PERSON_DIMS)
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE person_period AS
+            WITH activity AS (
+                SELECT period, person_id, SUM(attendances) AS attendances,
+                    SUM(contact_minutes) AS contact_minutes
+                FROM participation_p GROUP BY period, person_id),
+            shared AS (
+                SELECT period, person_id FROM people_p
+                GROUP BY period, person_id HAVING COUNT(*) > 1),
+            one AS (
+                SELECT p.period, p.person_id, {cols}, p.age, p.lsoa21, p.resident,
+                    p.education_employment_status, 1 AS partners
+                FROM people_p p LEFT JOIN shared s USING (period, person_id)
+                WHERE s.person_id IS NULL),
+            many AS (
+                SELECT p.period, p.person_id, {dims}, MIN(p.age) AS age,
+                    MIN(p.lsoa21) AS lsoa21, BOOL_OR(p.resident) AS resident,
+                    MIN(p.education_employment_status) AS education_employment_status,
+                    COUNT(DISTINCT p.org) AS partners
+                FROM people_p p JOIN shared s USING (period, person_id)
+                GROUP BY p.period, p.person_id),
+            described AS (SELECT * FROM one UNION ALL SELECT * FROM many)
+            SELECT d.*, COALESCE(a.attendances, 0) AS attendances,
+                COALESCE(a.contact_minutes, 0) AS contact_minutes
+            FROM described d LEFT JOIN activity a USING (period, person_id)"""
+        )
+
     def _empty_facts(self) -> None:
         """Empty tables with each fact's columns, for an initiative with no data yet."""
+        key = "'' submission_id, '' org, '' period, '' person_ref, CAST(0 AS UBIGINT) person_key"
         empties = {
-            "people": "'' submission_id, '' org, '' period, '' person_ref, "
+            "people": f"{key}, "
             + ", ".join(f"'' {d}" for d in PERSON_DIMS)
             + ", 0 age, '' lsoa21, '' education_employment_status, '' consent_to_share",
-            "participation": "'' submission_id, '' org, '' period, '' person_ref, "
-            "'' provision_category, 0 attendances, 0 contact_minutes",
+            "participation": f"{key}, '' provision_category, 0 attendances, 0 contact_minutes",
             "sessions": "'' submission_id, '' org, '' period, '' session_ref, "
             "'' provision_category, CAST(NULL AS DATE) session_date, 0 duration_minutes, "
             "0 anonymous_attendance, '' ward, '' local_authority",
-            "referrals": "'' submission_id, '' org, '' period, '' person_ref, '' direction, "
-            "'' partner_org, '' status, CAST(NULL AS DATE) referred_on, "
-            "CAST(NULL AS DATE) status_date, 0 days_to_status",
-            "milestones": "'' submission_id, '' org, '' period, '' person_ref, '' milestone, "
-            "CAST(NULL AS DATE) achieved_on, '' evidence",
-            "scores": "'' submission_id, '' org, '' period, '' person_ref, '' instrument, "
-            "'' scale, CAST(NULL AS DATE) administered_on, '' timepoint, "
-            "CAST(NULL AS DOUBLE) score, '' band",
+            "referrals": f"{key}, '' direction, '' partner_org, '' status, "
+            "CAST(NULL AS DATE) referred_on, CAST(NULL AS DATE) status_date, 0 days_to_status",
+            "milestones": f"{key}, '' milestone, CAST(NULL AS DATE) achieved_on, '' evidence",
+            "scores": f"{key}, '' instrument, '' scale, CAST(NULL AS DATE) administered_on, "
+            "'' timepoint, CAST(NULL AS DOUBLE) score, '' band",
         }
         for fact, columns in empties.items():
             self.con.execute(
@@ -230,17 +258,27 @@ class Engine:
         per_period: bool = True,
         all_time: bool = True,
         where: str | None = None,
+        headline: bool = True,
+        by: str | None = None,
     ) -> pl.DataFrame:
         """``measures`` over ``source`` for the headline and each breakdown in ``dims``,
-        per period and over all periods, in long form (period, breakdown, group, ...)."""
+        per period and over all periods, in long form (period, breakdown, group, ...).
+
+        ``by`` is a column kept in every grouping set (a scale, say), returned as
+        ``by_value``."""
         dims = [d for d in dims if d != "period"]
-        sets: list[str] = []
+        base: list[list[str]] = []
         if per_period:
-            sets += ["(period)", *[f"(period, {self._column(d)})" for d in dims]]
+            base += [["period"]] if headline else []
+            base += [["period", self._column(d)] for d in dims]
         if all_time:
-            sets += ["()", *[f"({self._column(d)})" for d in dims]]
-        if not sets:
+            base += [[]] if headline else []
+            base += [[self._column(d)] for d in dims]
+        if by is not None:
+            base = [[by, *s] for s in base]
+        if not base:
             return pl.DataFrame()
+        sets = ", ".join("(" + ", ".join(s) + ")" for s in base)
         columns = ", ".join(
             f"CAST({self._column(d)} AS VARCHAR) AS dim_{i}" for i, d in enumerate(dims)
         )
@@ -250,15 +288,34 @@ class Engine:
             if per_period
             else "CAST(NULL AS VARCHAR) AS period, 1 AS g_period"
         )
-        select = ", ".join(x for x in (period, columns, group_flags, measures) if x)
+        keep = f"CAST({by} AS VARCHAR) AS by_value" if by else ""
+        select = ", ".join(x for x in (period, keep, columns, group_flags, measures) if x)
         sql = (
             f"SELECT {select} FROM {source} AS src {f'WHERE {where}' if where else ''} "
-            f"GROUP BY GROUPING SETS ({', '.join(sets)})"
+            f"GROUP BY GROUPING SETS ({sets})"
         )
-        frame = self.query(sql)
-        return _to_long(frame, dims)
+        return _to_long(self.query(sql), dims)
 
     # -- kinds ---------------------------------------------------------------------------
+
+    def prepare(self, registry: Registry) -> None:
+        """Compute every indicator that shares a relation with others in one pass over
+        it: the people counted over person-period rows, the events of each source, the
+        paired changes of every scale. Thirty indicators then cost a handful of scans,
+        not thirty (each scan of a national person-period table takes seconds)."""
+        people: list[IndicatorDefinition] = []
+        events: dict[str, list[IndicatorDefinition]] = {}
+        for d in registry:
+            if d.kind == "people" and d.source == "person_period":
+                people.append(d)
+            elif d.kind == "share":
+                people.extend(_share_parts(d))
+            elif d.kind in ("events", "ratio_events", "median"):
+                events.setdefault(d.source, []).append(d)
+        self._people_pass(people)
+        for source, defs in events.items():
+            self._events_pass(source, defs)
+        self._paired_pass([d for d in registry if d.kind == "paired_change"])
 
     def compute(self, d: IndicatorDefinition, registry: Registry) -> pl.DataFrame:
         method = getattr(self, f"_kind_{d.kind}")
@@ -272,64 +329,109 @@ class Engine:
             frame = frame.filter(pl.col("period") == ALL_PERIODS)
         return conform(frame)
 
-    def _people_subjects(self, d: IndicatorDefinition) -> tuple[str, str, str | None]:
-        """The young people an indicator counts as relations (person-period, with the
-        partner, with the provision category)."""
+    def _people_pass(self, defs: list[IndicatorDefinition]) -> None:
+        """Young people counted for each of ``defs`` (person-period indicators): one
+        column per indicator, 1 where its filter holds, summed over every breakdown.
+
+        Four relations, each scanned once: person-period rows (per period), each young
+        person over all periods (counted if the filter held in some period, described
+        as first recorded), and the young person's partners and provision categories
+        (a young person counts once in each)."""
+        todo = list({d.id: d for d in defs if d.id not in self._people_cache}.values())
+        if not todo:
+            return
+        flags = [f"CASE WHEN {d.filter} THEN 1 ELSE 0 END" if d.filter else "1" for d in todo]
+        names = [f"m_{i}" for i in range(len(todo))]
+        sums = ", ".join(f"SUM({m}) AS {m}" for m in names)
+        wanted = {b for d in todo for b in d.breakdowns}
+        dims = [b for b in PERSON_DIMS if b in wanted]
+        marked = ", ".join(f"{flag} AS {m}" for flag, m in zip(flags, names, strict=True))
+        most = ", ".join(f"MAX({m}) AS {m}" for m in names)
+        parts = [
+            self.grouped(f"(SELECT *, {marked} FROM person_period)", sums, dims, all_time=False),
+            self.grouped(
+                f"""(SELECT pa.*, {", ".join(f"f.{m}" for m in names)} FROM person_all pa
+                JOIN (SELECT person_id, {most} FROM (SELECT person_id, {marked}
+                    FROM person_period) x GROUP BY person_id) f USING (person_id))""",
+                sums,
+                dims,
+                per_period=False,
+            ),
+        ]
+        others = {
+            "partner": "person_partner",
+            "provision_category": "(SELECT DISTINCT period, person_id, provision_category "
+            "FROM participation_p)",
+        }
+        for dim, relation in others.items():
+            if dim not in wanted:
+                continue
+            column = self._column(dim)
+            self.con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE people_by_{dim} AS
+                SELECT r.period, r.person_id, r.{column}, {marked} FROM {relation} r
+                JOIN person_period USING (period, person_id)"""
+            )
+            table = f"people_by_{dim}"
+            parts.append(self.grouped(table, sums, [dim], all_time=False, headline=False))
+            ever = f"(SELECT {column}, {most} FROM {table} GROUP BY {column}, person_id)"
+            parts.append(self.grouped(ever, sums, [dim], per_period=False, headline=False))
+        frame = pl.concat([p for p in parts if not p.is_empty()], how="diagonal_relaxed")
+        for d, m in zip(todo, names, strict=True):
+            allowed = set(d.breakdowns) | {HEADLINE}
+            counted = frame.filter(pl.col(m) > 0, pl.col("breakdown").is_in(allowed))
+            self._people_cache[d.id] = counted.select(
+                "period",
+                "breakdown",
+                "group",
+                pl.col(m).cast(pl.Int64).alias("n"),
+                pl.col(m).cast(pl.Float64).alias("value"),
+                pl.col(m).cast(pl.Float64).alias("numerator"),
+            )
+
+    def _people_rows(self, d: IndicatorDefinition) -> tuple[str, str]:
+        """The young people an indicator over a row source (milestones, referrals...)
+        counts, as distinct (period, person) and (period, person, partner) relations."""
         where = f"WHERE {d.filter}" if d.filter else ""
-        if d.source == "person_period":
-            pp = f"(SELECT period, person_id FROM person_period {where})"
-            org = f"(SELECT pp.* FROM person_partner pp JOIN {pp} s {_SAME_PERSON_PERIOD})"
-            cat = (
-                "(SELECT DISTINCT pp.period, pp.person_id, pp.provision_category "
-                f"FROM participation_p pp JOIN {pp} s {_SAME_PERSON_PERIOD})"
-            )
-            return pp, org, cat
         rows = f"(SELECT period, person_id, org FROM {d.source} {where})"
-        cat = None
-        if d.source == "participation":
-            cat = (
-                f"(SELECT DISTINCT period, person_id, provision_category FROM participation "
-                f"{where})"
-            )
         return (
             f"(SELECT DISTINCT period, person_id FROM {rows} r)",
             f"(SELECT DISTINCT period, person_id, org FROM {rows} r)",
-            cat,
         )
 
     def _kind_people(
         self, d: IndicatorDefinition, registry: Registry | None = None
     ) -> pl.DataFrame:
+        if d.source == "person_period":
+            self._people_pass([d])
         if d.id in self._people_cache:
             return self._people_cache[d.id]
-        pp, org, cat = self._people_subjects(d)
+        pp, org = self._people_rows(d)
         person_dims = [b for b in d.breakdowns if b in PERSON_DIMS]
         count = "COUNT(*) AS n"
-        per_period = self.grouped(
-            f"(SELECT pp.* FROM person_period pp JOIN {pp} s {_SAME_PERSON_PERIOD})",
-            count,
-            person_dims,
-            all_time=False,
-        )
-        all_time = self.grouped(
-            f"(SELECT pa.* FROM person_all pa JOIN (SELECT DISTINCT person_id FROM {pp} x) s "
-            "ON s.person_id = pa.person_id)",
-            count,
-            person_dims,
-            per_period=False,
-        )
-        parts = [per_period, all_time]
+        parts = [
+            self.grouped(
+                f"(SELECT pp.* FROM person_period pp JOIN {pp} s {_SAME_PERSON_PERIOD})",
+                count,
+                person_dims,
+                all_time=False,
+            ),
+            self.grouped(
+                f"(SELECT pa.* FROM person_all pa WHERE person_id IN "
+                f"(SELECT person_id FROM {pp} x))",
+                count,
+                person_dims,
+                per_period=False,
+            ),
+        ]
         if "partner" in d.breakdowns:
-            parts.append(self.grouped(org, "COUNT(DISTINCT person_id) AS n", ["partner"]))
-            parts[-1] = parts[-1].filter(pl.col("breakdown") != HEADLINE)
-        if "provision_category" in d.breakdowns and cat is not None:
-            part = self.grouped(cat, "COUNT(DISTINCT person_id) AS n", ["provision_category"])
-            parts.append(part.filter(pl.col("breakdown") != HEADLINE))
+            parts.append(
+                self.grouped(org, "COUNT(DISTINCT person_id) AS n", ["partner"], headline=False)
+            )
         parts = [p for p in parts if not p.is_empty()]
         if not parts:
             return empty_results()
-        frame = pl.concat(parts, how="diagonal_relaxed")
-        frame = frame.with_columns(
+        frame = pl.concat(parts, how="diagonal_relaxed").with_columns(
             pl.col("n").cast(pl.Int64),
             pl.col("n").cast(pl.Float64).alias("value"),
             pl.col("n").cast(pl.Float64).alias("numerator"),
@@ -341,7 +443,15 @@ class Engine:
         self, d: IndicatorDefinition, registry: Registry | None = None
     ) -> pl.DataFrame:
         """New young people by the period they were first seen, added up over periods."""
-        pp, org, _ = self._people_subjects(d)
+        if d.source == "person_period":
+            where = f"WHERE {d.filter}" if d.filter else ""
+            pp = f"(SELECT period, person_id FROM person_period {where})"
+            org = (
+                f"(SELECT r.period, r.person_id, r.org FROM person_partner r "
+                f"JOIN person_period USING (period, person_id) {where})"
+            )
+        else:
+            pp, org = self._people_rows(d)
         person_dims = [b for b in d.breakdowns if b in PERSON_DIMS]
         first = (
             f"(SELECT pa.person_id, {', '.join(f'pa.{c}' for c in PERSON_DIMS)}, pa.age, "
@@ -355,8 +465,9 @@ class Engine:
                 f"(SELECT org, person_id, MIN(period) AS period FROM {org} x "
                 "GROUP BY org, person_id)"
             )
-            part = self.grouped(firsts, "COUNT(*) AS n", ["partner"], all_time=False)
-            parts.append(part.filter(pl.col("breakdown") != HEADLINE))
+            parts.append(
+                self.grouped(firsts, "COUNT(*) AS n", ["partner"], all_time=False, headline=False)
+            )
         parts = [p for p in parts if not p.is_empty()]
         if not parts:
             return empty_results()
@@ -375,58 +486,69 @@ class Engine:
             pl.col("n").cast(pl.Float64).alias("numerator"),
         )
 
+    def _events_pass(self, source: str, defs: list[IndicatorDefinition]) -> None:
+        """Events, ratios of events and medians over one source, in one pass: per
+        indicator a value, its units and a count of the rows its filters keep (groups
+        where that is zero are not the indicator's)."""
+        todo = [d for d in defs if d.id not in self._events_cache]
+        if not todo:
+            return
+        measures = []
+        for i, d in enumerate(todo):
+            keep = d.filter or "TRUE"
+            if d.kind == "events":
+                # n: the units behind the number, additive like the number itself:
+                # attendances for what young people did at sessions, else rows.
+                units = "attendances" if source == "participation" else "1"
+                measures += [
+                    f"SUM(CASE WHEN {keep} THEN {d.value or '1'} END) AS v_{i}",
+                    f"SUM(CASE WHEN {keep} THEN {units} END) AS n_{i}",
+                ]
+            elif d.kind == "ratio_events":
+                keep = d.denominator_filter or "TRUE"
+                measures.append(
+                    f"SUM(CASE WHEN ({keep}) AND ({d.filter or 'TRUE'}) THEN 1 ELSE 0 END) AS v_{i}"
+                )
+            else:  # median
+                measures.append(f"MEDIAN(CASE WHEN {keep} THEN {d.value} END) AS v_{i}")
+            measures.append(f"SUM(CASE WHEN {keep} THEN 1 ELSE 0 END) AS c_{i}")
+        wanted = {b for d in todo for b in d.breakdowns}
+        dims = [b for b in DIMENSIONS if b in wanted]
+        frame = self.grouped(source, ", ".join(measures), dims)
+        for i, d in enumerate(todo):
+            rows = frame.filter(pl.col(f"c_{i}") > 0)
+            v, c = pl.col(f"v_{i}").cast(pl.Float64), pl.col(f"c_{i}").cast(pl.Int64)
+            if d.kind == "events":
+                rows = rows.select(
+                    "period",
+                    "breakdown",
+                    "group",
+                    v.fill_null(0.0).alias("value"),
+                    v.fill_null(0.0).alias("numerator"),
+                    pl.col(f"n_{i}").cast(pl.Int64).alias("n"),
+                )
+            elif d.kind == "ratio_events":
+                rows = _rate(
+                    rows.select("period", "breakdown", "group", numerator=v, denominator=c)
+                )
+            else:
+                rows = rows.select("period", "breakdown", "group", value=v, n=c)
+            self._events_cache[d.id] = rows
+
     def _kind_events(
         self, d: IndicatorDefinition, registry: Registry | None = None
     ) -> pl.DataFrame:
-        value = d.value or "1"
-        # n: the units behind the number, additive like the number itself: attendances
-        # for what young people did at sessions, else rows (sessions, referrals...).
-        units = "SUM(attendances)" if d.source == "participation" else "COUNT(*)"
-        frame = self.grouped(
-            d.source,
-            f"SUM({value}) AS value, {units} AS n",
-            d.breakdowns,
-            where=d.filter,
-        )
-        if frame.is_empty():
-            return frame
-        return frame.with_columns(
-            pl.col("value").cast(pl.Float64).fill_null(0.0),
-            pl.col("value").cast(pl.Float64).fill_null(0.0).alias("numerator"),
-            pl.col("n").cast(pl.Int64),
-        )
+        self._events_pass(d.source, [d])
+        return self._events_cache[d.id]
 
-    def _kind_median(
-        self, d: IndicatorDefinition, registry: Registry | None = None
-    ) -> pl.DataFrame:
-        frame = self.grouped(
-            d.source, f"MEDIAN({d.value}) AS value, COUNT(*) AS n", d.breakdowns, where=d.filter
-        )
-        if frame.is_empty():
-            return frame
-        return frame.with_columns(pl.col("value").cast(pl.Float64), pl.col("n").cast(pl.Int64))
-
-    def _kind_ratio_events(
-        self, d: IndicatorDefinition, registry: Registry | None = None
-    ) -> pl.DataFrame:
-        num = self.grouped(
-            d.source,
-            f"SUM(CASE WHEN {d.filter or 'TRUE'} THEN 1 ELSE 0 END) AS numerator, COUNT(*) AS "
-            "denominator",
-            d.breakdowns,
-            where=d.denominator_filter,
-        )
-        if num.is_empty():
-            return num
-        return _rate(num)
+    _kind_median = _kind_events
+    _kind_ratio_events = _kind_events
 
     def _kind_share(self, d: IndicatorDefinition, registry: Registry | None = None) -> pl.DataFrame:
-        base = IndicatorDefinition(
-            **{**d.__dict__, "filter": d.denominator_filter, "id": f"{d.id}#den"}
-        )
-        part = IndicatorDefinition(**{**d.__dict__, "id": f"{d.id}#num"})
-        num = self._kind_people(part).select("period", "breakdown", "group", numerator="n")
-        den = self._kind_people(base).select("period", "breakdown", "group", denominator="n")
+        part, base = _share_parts(d)
+        self._people_pass([part, base])
+        num = self._people_cache[part.id].select("period", "breakdown", "group", numerator="n")
+        den = self._people_cache[base.id].select("period", "breakdown", "group", denominator="n")
         frame = den.join(num, on=["period", "breakdown", "group"], how="left").with_columns(
             pl.col("numerator").fill_null(0)
         )
@@ -512,14 +634,14 @@ class Engine:
                     SELECT org, person_id, scale, ARG_MIN(score, administered_on) AS baseline,
                         ARG_MIN(band, administered_on) AS baseline_band,
                         MIN(administered_on) AS baseline_on
-                    FROM scores WHERE timepoint = 'baseline' AND score IS NOT NULL
+                    FROM scores_p WHERE timepoint = 'baseline' AND score IS NOT NULL
                     GROUP BY org, person_id, scale),
                 e AS (
                     SELECT org, person_id, scale, ARG_MAX(score, administered_on) AS exit,
                         ARG_MAX(band, administered_on) AS exit_band,
                         ARG_MAX(period, administered_on) AS period,
                         MAX(administered_on) AS exit_on
-                    FROM scores WHERE timepoint = 'exit' AND score IS NOT NULL
+                    FROM scores_p WHERE timepoint = 'exit' AND score IS NOT NULL
                     GROUP BY org, person_id, scale),
                 joined AS (
                     SELECT b.*, e.exit, e.exit_band, e.period, e.exit - b.baseline AS change,
@@ -540,21 +662,58 @@ class Engine:
             self._pairs_built = True
         return "pairs"
 
-    def _kind_paired_change(
-        self, d: IndicatorDefinition, registry: Registry | None = None
-    ) -> pl.DataFrame:
-        source = self._pairs()
-        where = None if d.scale == "*" else f"scale = '{d.scale}'"
+    def _paired_pass(self, defs: list[IndicatorDefinition]) -> None:
+        """The moments of paired change for every scale at once: one pass over the
+        pairs, whatever the number of statistics reported from them. The moments add
+        up, so those across every scale (``*``) are the sums of each scale's."""
+        todo = [d for d in defs if d.id not in self._paired_cache]
+        if not todo:
+            return
+        sums = ("n", "s1", "s2", "b1", "b2", "improved", "deteriorated", "low", "left_low")
         measures = (
             "COUNT(*) AS n, SUM(change) AS s1, SUM(change * change) AS s2, "
             "SUM(baseline) AS b1, SUM(baseline * baseline) AS b2, SUM(improved) AS improved, "
             "SUM(deteriorated) AS deteriorated, SUM(low_at_baseline) AS low, "
             "SUM(left_low) AS left_low"
         )
-        frame = self.grouped(source, measures, d.breakdowns, where=where)
+        wanted = {b for d in todo for b in d.breakdowns}
+        dims = [b for b in DIMENSIONS if b in wanted]
+        scales = sorted({d.scale for d in todo if d.scale != "*"})
+        pooled = any(d.scale == "*" for d in todo)
+        where = None if pooled else f"scale IN ({', '.join(repr(s) for s in scales)})"
+        frame = self.grouped(self._pairs(), measures, dims, by="scale", where=where)
         if frame.is_empty():
-            return frame
-        return _pair_statistic(frame, d.stat or "mean_change")
+            self._paired_cache.update({d.id: empty_results() for d in todo})
+            return
+        if pooled:
+            across = frame.group_by("period", "breakdown", "group").agg(
+                pl.col(c).sum() for c in sums
+            )
+            frame = pl.concat(
+                [frame, across.with_columns(by_value=pl.lit("*"))], how="diagonal_relaxed"
+            )
+        for d in todo:
+            rows = frame.filter(pl.col("by_value") == d.scale).drop("by_value")
+            self._paired_cache[d.id] = (
+                empty_results()
+                if rows.is_empty()
+                else _pair_statistic(rows, d.stat or "mean_change")
+            )
+
+    def _kind_paired_change(
+        self, d: IndicatorDefinition, registry: Registry | None = None
+    ) -> pl.DataFrame:
+        self._paired_pass([d])
+        return self._paired_cache[d.id]
+
+
+def _share_parts(d: IndicatorDefinition) -> tuple[IndicatorDefinition, IndicatorDefinition]:
+    """A share's numerator and denominator as people indicators of their own."""
+    part = IndicatorDefinition(**{**d.__dict__, "id": f"{d.id}#num", "kind": "people"})
+    base = IndicatorDefinition(
+        **{**d.__dict__, "filter": d.denominator_filter, "id": f"{d.id}#den", "kind": "people"}
+    )
+    return part, base
 
 
 def _to_long(frame: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
@@ -632,6 +791,7 @@ def _pair_statistic(frame: pl.DataFrame, stat: str) -> pl.DataFrame:
 
 def run_all(engine: Engine, registry: Registry) -> pl.DataFrame:
     """Every indicator of ``registry``, in one long frame."""
+    engine.prepare(registry)
     frames = []
     for d in registry:
         frames.append(engine.compute(d, registry))

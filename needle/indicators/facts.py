@@ -34,7 +34,7 @@ from needle.pool.model import PoolFile
 
 log = logging.getLogger(__name__)
 
-FACTS_VERSION = "1"  # bump when a fact's definition changes: every cache entry is rebuilt
+FACTS_VERSION = "2"  # bump when a fact's definition changes: every cache entry is rebuilt
 FACTS = ("people", "participation", "sessions", "scores", "referrals", "milestones")
 MANIFEST = "manifest.json"
 
@@ -64,6 +64,17 @@ def age_band_sql(column: str) -> str:
     return f"CASE {cases} ELSE '{UNKNOWN}' END"
 
 
+# A young person's key within the refresh: 64 bits from the partner and its reference, so
+# that the engine joins and groups integers rather than strings. Two of ten million young
+# people share a key with a chance of about 3 in a million (they would count as one).
+# DuckDB's hash can change between releases, so its version is part of the cache key.
+PERSON_KEY = "hash(org, person_ref) AS person_key"
+
+
+def _with_person_key(sql: str) -> str:
+    return f"SELECT f.*, {PERSON_KEY} FROM ({sql}) f"
+
+
 def _coded(column: str) -> str:
     return f"COALESCE(CAST({column} AS VARCHAR), '{UNKNOWN}')"
 
@@ -83,7 +94,7 @@ def _select(source: list[Path], columns: str, fallback: str) -> str:
 def _people_sql(files: list[PoolFile], ethnicity_groups: dict[str, str]) -> str:
     groups = " ".join(f"WHEN '{code}' THEN '{group}'" for code, group in ethnicity_groups.items())
     columns = f"""
-        submission_id, org, period, person_ref,
+        submission_id, org, period, person_ref, {PERSON_KEY},
         {_coded("gender")} AS gender,
         {_coded("ethnicity")} AS ethnicity,
         CASE ethnicity {groups} ELSE '{UNKNOWN}' END AS ethnicity_group,
@@ -100,7 +111,8 @@ def _people_sql(files: list[PoolFile], ethnicity_groups: dict[str, str]) -> str:
         {_coded("imd_quintile")} AS imd_quintile,
         consent_to_share"""
     fallback = """
-        '' AS submission_id, '' AS org, '' AS period, '' AS person_ref, '' AS gender,
+        '' AS submission_id, '' AS org, '' AS period, '' AS person_ref,
+        CAST(0 AS UBIGINT) AS person_key, '' AS gender,
         '' AS ethnicity, '' AS ethnicity_group, '' AS send, '' AS free_school_meals,
         '' AS care_experienced, '' AS education_employment_status, 0 AS age,
         '' AS age_band, '' AS lsoa21, '' AS ward, '' AS local_authority, '' AS imd_decile,
@@ -142,19 +154,20 @@ def _participation_sql(files: list[PoolFile]) -> str:
     attendance = _entity_files(files, "attendance")
     if not attendance:
         return """SELECT '' AS submission_id, '' AS org, '' AS period, '' AS person_ref,
-            '' AS provision_category, 0 AS attendances, 0 AS contact_minutes,
-            CAST(NULL AS DATE) AS first_date, CAST(NULL AS DATE) AS last_date WHERE FALSE"""
+            CAST(0 AS UBIGINT) AS person_key, '' AS provision_category, 0 AS attendances,
+            0 AS contact_minutes WHERE FALSE"""
     # org and period are the submission's: carried, not grouped on (a third of the time).
     return f"""
-        SELECT a.submission_id, ANY_VALUE(a.org) AS org, ANY_VALUE(a.period) AS period,
-            a.person_ref, s.provision_category,
-            COUNT(*) AS attendances,
-            SUM(s.duration_minutes) AS contact_minutes,
-            MIN(s.session_date) AS first_date,
-            MAX(s.session_date) AS last_date
-        FROM read_parquet({file_list(attendance)}) a
-        JOIN facts_sessions s USING (submission_id, session_ref)
-        GROUP BY a.submission_id, a.person_ref, s.provision_category"""
+        SELECT submission_id, org, period, person_ref, {PERSON_KEY}, provision_category,
+            attendances, contact_minutes
+        FROM (
+            SELECT a.submission_id, ANY_VALUE(a.org) AS org, ANY_VALUE(a.period) AS period,
+                a.person_ref, s.provision_category,
+                COUNT(*) AS attendances,
+                SUM(s.duration_minutes) AS contact_minutes
+            FROM read_parquet({file_list(attendance)}) a
+            JOIN facts_sessions s USING (submission_id, session_ref)
+            GROUP BY a.submission_id, a.person_ref, s.provision_category)"""
 
 
 def _measurements_sql(files: list[PoolFile]) -> str | None:
@@ -191,19 +204,24 @@ def _present_items(measurements: list[Path]) -> str:
 
 
 def _referrals_sql(files: list[PoolFile]) -> str:
-    columns = """submission_id, org, period, person_ref, direction, partner_org, status,
+    columns = f"""submission_id, org, period, person_ref, {PERSON_KEY}, direction,
+        partner_org, status,
         referred_on, status_date,
         CAST(date_diff('day', referred_on, status_date) AS INTEGER) AS days_to_status"""
     fallback = """'' AS submission_id, '' AS org, '' AS period, '' AS person_ref,
-        '' AS direction, '' AS partner_org, '' AS status, CAST(NULL AS DATE) AS referred_on,
+        CAST(0 AS UBIGINT) AS person_key, '' AS direction, '' AS partner_org, '' AS status,
+        CAST(NULL AS DATE) AS referred_on,
         CAST(NULL AS DATE) AS status_date, 0 AS days_to_status"""
     return _select(_entity_files(files, "referrals"), columns, fallback)
 
 
 def _milestones_sql(files: list[PoolFile]) -> str:
-    columns = "submission_id, org, period, person_ref, milestone, achieved_on, evidence"
+    columns = (
+        f"submission_id, org, period, person_ref, {PERSON_KEY}, milestone, achieved_on, evidence"
+    )
     fallback = """'' AS submission_id, '' AS org, '' AS period, '' AS person_ref,
-        '' AS milestone, CAST(NULL AS DATE) AS achieved_on, '' AS evidence"""
+        CAST(0 AS UBIGINT) AS person_key, '' AS milestone, CAST(NULL AS DATE) AS achieved_on,
+        '' AS evidence"""
     return _select(_entity_files(files, "milestones"), columns, fallback)
 
 
@@ -211,12 +229,12 @@ class FactStore:
     """The facts cache of one initiative home (``HOME/indicators/facts``).
 
     Layout: ``<fact>/<batch>/bucket=<b>/*.parquet``. A batch is the set of submissions
-    computed in one refresh (one DuckDB query per fact); within it, rows are split into
-    16 buckets by the first character of the submission id, so that few files are open
-    while writing a national batch, yet removing one submission's facts rewrites only
-    its bucket. When a submission is superseded, withdrawn or erased from, its old facts
-    are removed at once, so no derived row about an erased young person outlives the
-    erasure.
+    computed in one refresh; within it, submissions are split into 16 buckets by the
+    first character of their id, each computed by its own queries (so a national batch
+    is sixteen modest queries per fact, not one huge one) and removing one submission's
+    facts rewrites only its bucket. When a submission is superseded, withdrawn or erased
+    from, its old facts are removed at once, so no derived row about an erased young
+    person outlives the erasure.
     """
 
     def __init__(self, root: Path) -> None:
@@ -291,41 +309,55 @@ class FactStore:
         ethnicity_groups: dict[str, str],
         con: duckdb.DuckDBPyConnection,
     ) -> None:
-        measurements = _measurements_sql(files)
-        if measurements is not None:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW facts_measurements AS {measurements}")
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE facts_sessions AS {_sessions_sql(files)}"
-        )  # participation joins each session's category
-        queries = {
-            "sessions": "SELECT * FROM facts_sessions",
-            "people": _people_sql(files, ethnicity_groups),
-            "participation": _participation_sql(files),
-            "scores": _scores_sql(measurements is not None, instruments),
-            "referrals": _referrals_sql(files),
-            "milestones": _milestones_sql(files),
-        }
+        """The facts of ``files``, one bucket at a time: each query then holds a sixteenth
+        of a national batch (a single query over 200 million attendance rows built hash
+        tables larger than memory and took minutes instead of seconds)."""
+        buckets: dict[str, list[PoolFile]] = defaultdict(list)
+        for f in files:
+            buckets[f.submission_id[:1]].append(f)
+        temps = {fact: self.root / fact / f".{batch}.tmp" for fact in FACTS}
         written: list[Path] = []
         try:
-            for fact, sql in queries.items():
-                target = self.root / fact / batch
-                temp = self.root / fact / f".{batch}.tmp"
-                temp.parent.mkdir(parents=True, exist_ok=True)
-                con.execute(
-                    f"COPY (SELECT *, substr(submission_id, 1, 1) AS bucket FROM ({sql}) f) "
-                    f"TO {quote(temp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, "
-                    "PARTITION_BY (bucket), OVERWRITE_OR_IGNORE)"
-                )
+            for first, chunk in sorted(buckets.items()):
+                for fact, sql in self._queries(chunk, instruments, ethnicity_groups, con):
+                    folder = temps[fact] / f"bucket={first}"
+                    folder.mkdir(parents=True, exist_ok=True)
+                    con.execute(
+                        f"COPY ({sql}) TO {quote(folder / 'data_0.parquet')} "
+                        "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+                    )
+                con.execute("DROP TABLE IF EXISTS facts_sessions")
+                con.execute("DROP TABLE IF EXISTS facts_measurements")
+            for fact, temp in temps.items():
                 if temp.exists():
-                    os.replace(temp, target)
-                    written.append(target)
+                    os.replace(temp, self.root / fact / batch)
+                    written.append(self.root / fact / batch)
         except BaseException:
-            for path in [*written, *(self.root / f / f".{batch}.tmp" for f in FACTS)]:
+            for path in [*written, *temps.values()]:
                 shutil.rmtree(path, ignore_errors=True)
             raise
-        finally:
-            con.execute("DROP TABLE IF EXISTS facts_sessions")
-            con.execute("DROP VIEW IF EXISTS facts_measurements")
+
+    @staticmethod
+    def _queries(
+        files: list[PoolFile],
+        instruments: dict[str, Instrument],
+        ethnicity_groups: dict[str, str],
+        con: duckdb.DuckDBPyConnection,
+    ) -> list[tuple[str, str]]:
+        """(fact, SELECT) for the submissions of ``files``; sessions and measurements are
+        staged first (participation joins each session's category)."""
+        measurements = _measurements_sql(files)
+        if measurements is not None:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE facts_measurements AS {measurements}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE facts_sessions AS {_sessions_sql(files)}")
+        return [
+            ("sessions", "SELECT * FROM facts_sessions"),
+            ("people", _people_sql(files, ethnicity_groups)),
+            ("participation", _participation_sql(files)),
+            ("scores", _with_person_key(_scores_sql(measurements is not None, instruments))),
+            ("referrals", _referrals_sql(files)),
+            ("milestones", _milestones_sql(files)),
+        ]
 
     def _remove(
         self,
@@ -387,7 +419,9 @@ def _files_key(files: list[PoolFile], definitions: str) -> str:
 
 
 def _definitions_key(instruments: dict[str, Instrument], ethnicity_groups: dict[str, str]) -> str:
-    text = repr(sorted((k, repr(v)) for k, v in instruments.items())) + repr(
-        sorted(ethnicity_groups.items())
+    text = (
+        repr(sorted((k, repr(v)) for k, v in instruments.items()))
+        + repr(sorted(ethnicity_groups.items()))
+        + duckdb.__version__
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]

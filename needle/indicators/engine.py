@@ -133,7 +133,7 @@ class Engine:
         con.execute(f"CREATE OR REPLACE TEMP TABLE person_links AS {links}")
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE people_p AS
-            SELECT p.* EXCLUDE (submission_id, person_ref, person_key), {_PERSON_ID},
+            SELECT p.* EXCLUDE (submission_id, person_key), {_PERSON_ID},
                 p.lsoa21 IN (SELECT lsoa21 FROM population) AS resident
             FROM {self._fact("people")} p {_LINKED}"""
         )
@@ -169,7 +169,7 @@ class Engine:
         for fact in ("referrals", "milestones", "scores"):
             con.execute(
                 f"""CREATE OR REPLACE TEMP VIEW {fact}_p AS
-                SELECT p.* EXCLUDE (submission_id, person_ref, person_key), {_PERSON_ID}
+                SELECT p.* EXCLUDE (submission_id, person_key), {_PERSON_ID}
                 FROM {self._fact(fact)} p {_LINKED}"""
             )
             con.execute(
@@ -220,13 +220,13 @@ class Engine:
 
     def _empty_facts(self) -> None:
         """Empty tables with each fact's columns, for an initiative with no data yet."""
-        key = "'' submission_id, '' org, '' period, '' person_ref, CAST(0 AS UBIGINT) person_key"
+        key = "'' submission_id, '' org, '' period, CAST(0 AS UBIGINT) person_key"
         empties = {
             "people": f"{key}, "
             + ", ".join(f"'' {d}" for d in PERSON_DIMS)
             + ", 0 age, '' lsoa21, '' education_employment_status, '' consent_to_share",
             "participation": f"{key}, '' provision_category, 0 attendances, 0 contact_minutes",
-            "sessions": "'' submission_id, '' org, '' period, '' session_ref, "
+            "sessions": "'' submission_id, '' org, '' period, "
             "'' provision_category, CAST(NULL AS DATE) session_date, 0 duration_minutes, "
             "0 anonymous_attendance, '' ward, '' local_authority",
             "referrals": f"{key}, '' direction, '' partner_org, '' status, "
@@ -625,31 +625,30 @@ class Engine:
         return _rate(frame.select("period", "breakdown", "group", "denominator", numerator="n"))
 
     def _pairs(self) -> str:
-        """Each young person's first baseline and last exit on a scale at one partner."""
+        """Each young person's first baseline and last exit on a scale at one partner
+        (one grouping of the scored rows), described by the exit period's record."""
         if not getattr(self, "_pairs_built", False):
-            dims = ", ".join(f"e.{d}" for d in PERSON_DIMS)
             self.con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE pairs AS
-                WITH b AS (
-                    SELECT org, person_id, scale, ARG_MIN(score, administered_on) AS baseline,
-                        ARG_MIN(band, administered_on) AS baseline_band,
-                        MIN(administered_on) AS baseline_on
-                    FROM scores_p WHERE timepoint = 'baseline' AND score IS NOT NULL
-                    GROUP BY org, person_id, scale),
-                e AS (
-                    SELECT org, person_id, scale, ARG_MAX(score, administered_on) AS exit,
-                        ARG_MAX(band, administered_on) AS exit_band,
-                        ARG_MAX(period, administered_on) AS period,
-                        MAX(administered_on) AS exit_on
-                    FROM scores_p WHERE timepoint = 'exit' AND score IS NOT NULL
-                    GROUP BY org, person_id, scale),
+                """CREATE OR REPLACE TEMP TABLE pairs AS
+                WITH marked AS (
+                    SELECT org, person_id, scale, score, band, period,
+                        CASE WHEN timepoint = 'baseline' THEN administered_on END AS b_on,
+                        CASE WHEN timepoint = 'exit' THEN administered_on END AS e_on
+                    FROM scores_p
+                    WHERE timepoint IN ('baseline', 'exit') AND score IS NOT NULL),
+                paired AS (
+                    SELECT org, person_id, scale, ARG_MIN(score, b_on) AS baseline,
+                        ARG_MIN(band, b_on) AS baseline_band, MIN(b_on) AS baseline_on,
+                        ARG_MAX(score, e_on) AS exit, ARG_MAX(band, e_on) AS exit_band,
+                        ARG_MAX(period, e_on) AS period, MAX(e_on) AS exit_on
+                    FROM marked GROUP BY org, person_id, scale),
                 joined AS (
-                    SELECT b.*, e.exit, e.exit_band, e.period, e.exit - b.baseline AS change,
+                    SELECT p.*, p.exit - p.baseline AS change,
                         CASE WHEN s.direction = 'down' THEN -1 ELSE 1 END AS sign, s.rci,
                         s.low_bands
-                    FROM b JOIN e USING (org, person_id, scale) JOIN scales s USING (scale)
-                    WHERE e.exit_on >= b.baseline_on)
-                SELECT j.*, {dims},
+                    FROM paired p JOIN scales s USING (scale)
+                    WHERE p.exit_on >= p.baseline_on)
+                SELECT j.*,
                     CASE WHEN j.sign * j.change >= j.rci THEN 1 ELSE 0 END AS improved,
                     CASE WHEN -j.sign * j.change >= j.rci THEN 1 ELSE 0 END AS deteriorated,
                     CASE WHEN list_contains(string_split(j.low_bands, ';'), j.baseline_band)
@@ -657,10 +656,11 @@ class Engine:
                     CASE WHEN list_contains(string_split(j.low_bands, ';'), j.baseline_band)
                         AND NOT list_contains(string_split(j.low_bands, ';'), j.exit_band)
                         THEN 1 ELSE 0 END AS left_low
-                FROM joined j JOIN person_period e USING (period, person_id)"""
+                FROM joined j"""
             )
             self._pairs_built = True
-        return "pairs"
+        dims = ", ".join(f"e.{d}" for d in PERSON_DIMS)
+        return f"(SELECT p.*, {dims} FROM pairs p JOIN person_period e USING (period, person_id))"
 
     def _paired_pass(self, defs: list[IndicatorDefinition]) -> None:
         """The moments of paired change for every scale at once: one pass over the

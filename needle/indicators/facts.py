@@ -34,7 +34,7 @@ from needle.pool.model import PoolFile
 
 log = logging.getLogger(__name__)
 
-FACTS_VERSION = "2"  # bump when a fact's definition changes: every cache entry is rebuilt
+FACTS_VERSION = "3"  # bump when a fact's definition changes: every cache entry is rebuilt
 FACTS = ("people", "participation", "sessions", "scores", "referrals", "milestones")
 MANIFEST = "manifest.json"
 
@@ -350,13 +350,21 @@ class FactStore:
         if measurements is not None:
             con.execute(f"CREATE OR REPLACE TEMP TABLE facts_measurements AS {measurements}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE facts_sessions AS {_sessions_sql(files)}")
+        # References are only needed to join within a submission: the engine joins
+        # young people on person_key, so person_ref and session_ref are not kept.
+        people = {
+            "people": _people_sql(files, ethnicity_groups),
+            "participation": _participation_sql(files),
+            "scores": _with_person_key(_scores_sql(measurements is not None, instruments)),
+            "referrals": _referrals_sql(files),
+            "milestones": _milestones_sql(files),
+        }
         return [
-            ("sessions", "SELECT * FROM facts_sessions"),
-            ("people", _people_sql(files, ethnicity_groups)),
-            ("participation", _participation_sql(files)),
-            ("scores", _with_person_key(_scores_sql(measurements is not None, instruments))),
-            ("referrals", _referrals_sql(files)),
-            ("milestones", _milestones_sql(files)),
+            ("sessions", "SELECT * EXCLUDE (session_ref) FROM facts_sessions"),
+            *(
+                (fact, f"SELECT * EXCLUDE (person_ref) FROM ({sql})")
+                for fact, sql in people.items()
+            ),
         ]
 
     def _remove(

@@ -296,6 +296,86 @@ class Engine:
         )
         return _to_long(self.query(sql), dims)
 
+    def summed(
+        self,
+        source: str,
+        sums: dict[str, str],
+        dims: Iterable[str],
+        *,
+        per_period: bool = True,
+        all_time: bool = True,
+        where: str | None = None,
+        headline: bool = True,
+        by: str | None = None,
+    ) -> pl.DataFrame:
+        """What :meth:`grouped` gives, for measures that are sums (``{name: expression}``),
+        in two steps: one scan of ``source`` grouped by a few clusters of dimensions with
+        few combinations (a place, a young person's characteristics), then every
+        breakdown, per period and over all periods, added up from those subtotals.
+
+        A national person-period table has millions of rows and fourteen breakdowns;
+        grouping it once per cluster instead of once per breakdown and period is most of
+        what makes the indicators affordable at that scale."""
+        dims = [d for d in dims if d != "period"]
+        if not (per_period or all_time) or not (dims or headline):
+            return pl.DataFrame()
+        clusters = _clusters(dims) or [[]]
+        prefix = (["period"] if per_period else []) + ([by] if by else [])
+        sets = ", ".join(
+            "(" + ", ".join(prefix + [self._column(d) for d in c]) + ")" for c in clusters
+        )
+        select = [
+            *prefix,
+            *(f"CAST({self._column(d)} AS VARCHAR) AS dim_{i}" for i, d in enumerate(dims)),
+            *(f"GROUPING({self._column(d)}) AS g_{i}" for i, d in enumerate(dims)),
+            *(f"CAST(SUM({expr}) AS DOUBLE) AS {name}" for name, expr in sums.items()),
+        ]
+        frame = self.query(
+            f"SELECT {', '.join(select)} FROM {source} AS src "
+            f"{f'WHERE {where}' if where else ''} GROUP BY GROUPING SETS ({sets})"
+        )
+        if by:
+            frame = frame.rename({by: "by_value"})
+        keep = ["by_value"] if by else []
+        index = {d: i for i, d in enumerate(dims)}
+        totals = [pl.col(name).sum() for name in sums]
+        parts = []
+        for with_period in [p for p, wanted in ((True, per_period), (False, all_time)) if wanted]:
+            keys = (["period"] if with_period else []) + keep
+            period = [] if with_period else [pl.lit(ALL_PERIODS).alias("period")]
+
+            def cluster_rows(cluster: list[str]) -> pl.DataFrame:
+                if not cluster:
+                    return frame
+                return frame.filter(pl.col(f"g_{index[cluster[0]]}") == 0)
+
+            if headline:
+                rows = cluster_rows(clusters[0])
+                parts.append(
+                    (rows.group_by(keys).agg(totals) if keys else rows.select(totals)).with_columns(
+                        *period, breakdown=pl.lit(HEADLINE), group=pl.lit(HEADLINE)
+                    )
+                )
+            for cluster in clusters:
+                rows = cluster_rows(cluster)
+                for d in cluster:
+                    column = f"dim_{index[d]}"
+                    parts.append(
+                        rows.group_by([*keys, column])
+                        .agg(totals)
+                        .with_columns(
+                            *period,
+                            breakdown=pl.lit(d),
+                            group=pl.col(column).fill_null(UNKNOWN),
+                        )
+                        .drop(column)
+                    )
+        if not parts:
+            return pl.DataFrame()
+        return pl.concat(parts, how="diagonal_relaxed").select(
+            "period", "breakdown", "group", *keep, *sums
+        )
+
     # -- kinds ---------------------------------------------------------------------------
 
     def prepare(self, registry: Registry) -> None:
@@ -342,14 +422,16 @@ class Engine:
             return
         flags = [f"CASE WHEN {d.filter} THEN 1 ELSE 0 END" if d.filter else "1" for d in todo]
         names = [f"m_{i}" for i in range(len(todo))]
-        sums = ", ".join(f"SUM({m}) AS {m}" for m in names)
+        sums = {m: m for m in names}
         wanted = {b for d in todo for b in d.breakdowns}
         dims = [b for b in PERSON_DIMS if b in wanted]
         marked = ", ".join(f"{flag} AS {m}" for flag, m in zip(flags, names, strict=True))
         most = ", ".join(f"MAX({m}) AS {m}" for m in names)
         parts = [
-            self.grouped(f"(SELECT *, {marked} FROM person_period)", sums, dims, all_time=False),
-            self.grouped(
+            self.summed(
+                "person_period", dict(zip(names, flags, strict=True)), dims, all_time=False
+            ),
+            self.summed(
                 f"""(SELECT pa.*, {", ".join(f"f.{m}" for m in names)} FROM person_all pa
                 JOIN (SELECT person_id, {most} FROM (SELECT person_id, {marked}
                     FROM person_period) x GROUP BY person_id) f USING (person_id))""",
@@ -373,10 +455,10 @@ class Engine:
                 JOIN person_period USING (period, person_id)"""
             )
             table = f"people_by_{dim}"
-            parts.append(self.grouped(table, sums, [dim], all_time=False, headline=False))
+            parts.append(self.summed(table, sums, [dim], all_time=False, headline=False))
             ever = f"(SELECT {column}, {most} FROM {table} GROUP BY {column}, person_id)"
-            parts.append(self.grouped(ever, sums, [dim], per_period=False, headline=False))
-        frame = pl.concat([p for p in parts if not p.is_empty()], how="diagonal_relaxed")
+            parts.append(self.summed(ever, sums, [dim], per_period=False, headline=False))
+        frame = pl.concat(parts, how="diagonal_relaxed")
         for d, m in zip(todo, names, strict=True):
             allowed = set(d.breakdowns) | {HEADLINE}
             counted = frame.filter(pl.col(m) > 0, pl.col("breakdown").is_in(allowed))
@@ -459,14 +541,14 @@ class Engine:
             f"(SELECT person_id, MIN(period) AS period FROM {pp} x GROUP BY person_id) s "
             f"USING (person_id))"
         )
-        parts = [self.grouped(first, "COUNT(*) AS n", person_dims, all_time=False)]
+        parts = [self.summed(first, {"n": "1"}, person_dims, all_time=False)]
         if "partner" in d.breakdowns:
             firsts = (
                 f"(SELECT org, person_id, MIN(period) AS period FROM {org} x "
                 "GROUP BY org, person_id)"
             )
             parts.append(
-                self.grouped(firsts, "COUNT(*) AS n", ["partner"], all_time=False, headline=False)
+                self.summed(firsts, {"n": "1"}, ["partner"], all_time=False, headline=False)
             )
         parts = [p for p in parts if not p.is_empty()]
         if not parts:
@@ -487,52 +569,56 @@ class Engine:
         )
 
     def _events_pass(self, source: str, defs: list[IndicatorDefinition]) -> None:
-        """Events, ratios of events and medians over one source, in one pass: per
-        indicator a value, its units and a count of the rows its filters keep (groups
-        where that is zero are not the indicator's)."""
+        """Events, ratios of events and medians over one source, in one pass (medians,
+        which do not add up, in a second): per indicator a value, its units and a count
+        of the rows its filters keep (groups where that is zero are not the
+        indicator's)."""
         todo = [d for d in defs if d.id not in self._events_cache]
         if not todo:
             return
-        measures = []
+        sums: dict[str, str] = {}
+        medians: list[str] = []
         for i, d in enumerate(todo):
             keep = d.filter or "TRUE"
             if d.kind == "events":
                 # n: the units behind the number, additive like the number itself:
                 # attendances for what young people did at sessions, else rows.
                 units = "attendances" if source == "participation" else "1"
-                measures += [
-                    f"SUM(CASE WHEN {keep} THEN {d.value or '1'} END) AS v_{i}",
-                    f"SUM(CASE WHEN {keep} THEN {units} END) AS n_{i}",
-                ]
+                sums[f"v_{i}"] = f"CASE WHEN {keep} THEN {d.value or '1'} END"
+                sums[f"n_{i}"] = f"CASE WHEN {keep} THEN {units} END"
             elif d.kind == "ratio_events":
                 keep = d.denominator_filter or "TRUE"
-                measures.append(
-                    f"SUM(CASE WHEN ({keep}) AND ({d.filter or 'TRUE'}) THEN 1 ELSE 0 END) AS v_{i}"
-                )
-            else:  # median
-                measures.append(f"MEDIAN(CASE WHEN {keep} THEN {d.value} END) AS v_{i}")
-            measures.append(f"SUM(CASE WHEN {keep} THEN 1 ELSE 0 END) AS c_{i}")
+                sums[f"v_{i}"] = f"CASE WHEN ({keep}) AND ({d.filter or 'TRUE'}) THEN 1 ELSE 0 END"
+            else:
+                medians += [
+                    f"MEDIAN(CASE WHEN {keep} THEN {d.value} END) AS v_{i}",
+                    f"SUM(CASE WHEN {keep} THEN 1 ELSE 0 END) AS c_{i}",
+                ]
+                continue
+            sums[f"c_{i}"] = f"CASE WHEN {keep} THEN 1 ELSE 0 END"
         wanted = {b for d in todo for b in d.breakdowns}
         dims = [b for b in DIMENSIONS if b in wanted]
-        frame = self.grouped(source, ", ".join(measures), dims)
+        keys = ["period", "breakdown", "group"]
+        frames = []
+        if sums:
+            frames.append(self.summed(source, sums, dims))
+        if medians:
+            frames.append(self.grouped(source, ", ".join(medians), dims))
+        frame = frames[0] if len(frames) == 1 else frames[0].join(frames[1], on=keys)
         for i, d in enumerate(todo):
             rows = frame.filter(pl.col(f"c_{i}") > 0)
             v, c = pl.col(f"v_{i}").cast(pl.Float64), pl.col(f"c_{i}").cast(pl.Int64)
             if d.kind == "events":
                 rows = rows.select(
-                    "period",
-                    "breakdown",
-                    "group",
+                    *keys,
                     v.fill_null(0.0).alias("value"),
                     v.fill_null(0.0).alias("numerator"),
                     pl.col(f"n_{i}").cast(pl.Int64).alias("n"),
                 )
             elif d.kind == "ratio_events":
-                rows = _rate(
-                    rows.select("period", "breakdown", "group", numerator=v, denominator=c)
-                )
+                rows = _rate(rows.select(*keys, numerator=v, denominator=c))
             else:
-                rows = rows.select("period", "breakdown", "group", value=v, n=c)
+                rows = rows.select(*keys, value=v, n=c)
             self._events_cache[d.id] = rows
 
     def _kind_events(
@@ -566,24 +652,19 @@ class Engine:
             FROM person_period pp JOIN next_periods np USING (period)
             LEFT JOIN person_period n
                 ON n.period = np.next_period AND n.person_id = pp.person_id)"""
-        measures = "SUM(CASE WHEN retained THEN 1 ELSE 0 END) AS numerator, COUNT(*) AS denominator"
-        parts = [self.grouped(cohort, measures, person_dims, all_time=False)]
+        measures = {"numerator": "CASE WHEN retained THEN 1 ELSE 0 END", "denominator": "1"}
+        parts = [self.summed(cohort, measures, person_dims, all_time=False)]
         if "partner" in d.breakdowns:
             by_org = """(SELECT pp.*, (n.person_id IS NOT NULL) AS retained
                 FROM person_partner pp JOIN next_periods np USING (period)
                 LEFT JOIN person_partner n ON n.period = np.next_period
                     AND n.person_id = pp.person_id AND n.org = pp.org)"""
-            part = self.grouped(by_org, measures, ["partner"], all_time=False)
+            part = self.summed(by_org, measures, ["partner"], all_time=False)
             parts.append(part.filter(pl.col("breakdown") != HEADLINE))
         return _rate(pl.concat(parts, how="diagonal_relaxed"))
 
     def _population(self, dims: list[str]) -> pl.DataFrame:
-        frame = self.grouped(
-            "population",
-            "SUM(count) AS population",
-            dims,
-            per_period=False,
-        )
+        frame = self.summed("population", {"population": "count"}, dims, per_period=False)
         return frame.drop("period").with_columns(pl.col("population").cast(pl.Float64))
 
     def _kind_population_rate(self, d: IndicatorDefinition, registry: Registry) -> pl.DataFrame:
@@ -669,25 +750,23 @@ class Engine:
         todo = [d for d in defs if d.id not in self._paired_cache]
         if not todo:
             return
-        sums = ("n", "s1", "s2", "b1", "b2", "improved", "deteriorated", "low", "left_low")
-        measures = (
-            "COUNT(*) AS n, SUM(change) AS s1, SUM(change * change) AS s2, "
-            "SUM(baseline) AS b1, SUM(baseline * baseline) AS b2, SUM(improved) AS improved, "
-            "SUM(deteriorated) AS deteriorated, SUM(low_at_baseline) AS low, "
-            "SUM(left_low) AS left_low"
-        )
+        measures = {
+            "n": "1", "s1": "change", "s2": "change * change", "b1": "baseline",
+            "b2": "baseline * baseline", "improved": "improved", "deteriorated": "deteriorated",
+            "low": "low_at_baseline", "left_low": "left_low",
+        }  # fmt: skip
         wanted = {b for d in todo for b in d.breakdowns}
         dims = [b for b in DIMENSIONS if b in wanted]
         scales = sorted({d.scale for d in todo if d.scale != "*"})
         pooled = any(d.scale == "*" for d in todo)
         where = None if pooled else f"scale IN ({', '.join(repr(s) for s in scales)})"
-        frame = self.grouped(self._pairs(), measures, dims, by="scale", where=where)
+        frame = self.summed(self._pairs(), measures, dims, by="scale", where=where)
         if frame.is_empty():
             self._paired_cache.update({d.id: empty_results() for d in todo})
             return
         if pooled:
             across = frame.group_by("period", "breakdown", "group").agg(
-                pl.col(c).sum() for c in sums
+                pl.col(c).sum() for c in measures
             )
             frame = pl.concat(
                 [frame, across.with_columns(by_value=pl.lit("*"))], how="diagonal_relaxed"
@@ -705,6 +784,24 @@ class Engine:
     ) -> pl.DataFrame:
         self._paired_pass([d])
         return self._paired_cache[d.id]
+
+
+# Dimensions grouped together in the first step of Engine.summed: their combinations
+# are few (wards with their authority and deprivation; a young person's age band,
+# gender, ethnicity and needs), so each cluster's subtotals are a small table. Any other
+# dimension is a cluster of its own.
+CLUSTERS = (
+    ("ward", "local_authority", "imd_quintile", "imd_decile"),
+    ("age_band", "gender", "ethnicity_group", "ethnicity", "send", "free_school_meals",
+     "care_experienced"),
+)  # fmt: skip
+
+
+def _clusters(dims: list[str]) -> list[list[str]]:
+    out = [[d for d in cluster if d in dims] for cluster in CLUSTERS]
+    clustered = {d for cluster in CLUSTERS for d in cluster}
+    out += [[d] for d in dims if d not in clustered]
+    return [c for c in out if c]
 
 
 def _share_parts(d: IndicatorDefinition) -> tuple[IndicatorDefinition, IndicatorDefinition]:

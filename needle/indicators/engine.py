@@ -6,13 +6,16 @@ kept to what SQLGlot can transpile (``GROUPING SETS``, ``COUNT(DISTINCT ...)``,
 ``ARG_MIN``/``ARG_MAX``, ``MEDIAN``), so :func:`transpile` turns every query into Spark or
 PostgreSQL for a distributed engine without touching a definition.
 
-Breakdowns are computed with ``GROUPING SETS``: one scan gives the headline and every
-breakdown, per period and over all periods. Dimension columns are ``unknown`` when a
-young person or event has no value, so the only NULLs in a grouped result mark the
-dimensions a grouping set left out; that is how a row finds its breakdown.
+Indicators that read the same relation are computed together (:meth:`Engine.prepare`),
+and breakdowns come from ``GROUPING SETS``: sums from one scan grouped by a few clusters
+of dimensions, added up to every breakdown (:meth:`Engine.summed`); medians and distinct
+counts with one grouping set per breakdown (:meth:`Engine.grouped`). Dimension columns
+are ``unknown`` when a young person or event has no value, so the only NULLs in a
+grouped result mark the dimensions a grouping set left out; that is how a row finds its
+breakdown. See docs/decisions/0007-indicator-engine.md.
 
 Young people are counted by ``person_id``. Until linkage (issue 6) fills the
-``person_links`` table, a person id is the partner's code and its own reference, so a
+``person_links`` table, a person id is the partner's own key for the young person, so a
 young person seen by two partners counts twice; with linkage the same indicators count
 linked young people, unchanged.
 """
@@ -193,29 +196,24 @@ class Engine:
         cols = ", ".join(f"p.{d}" for d in PERSON_DIMS)
         self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE person_period AS
-            WITH activity AS (
-                SELECT period, person_id, SUM(attendances) AS attendances,
-                    SUM(contact_minutes) AS contact_minutes
-                FROM participation_p GROUP BY period, person_id),
-            shared AS (
+            WITH shared AS (
                 SELECT period, person_id FROM people_p
                 GROUP BY period, person_id HAVING COUNT(*) > 1),
             one AS (
                 SELECT p.period, p.person_id, {cols}, p.age, p.lsoa21, p.resident,
-                    p.education_employment_status, 1 AS partners
+                    p.education_employment_status, 1 AS partners, p.attendances,
+                    p.contact_minutes
                 FROM people_p p LEFT JOIN shared s USING (period, person_id)
                 WHERE s.person_id IS NULL),
             many AS (
                 SELECT p.period, p.person_id, {dims}, MIN(p.age) AS age,
                     MIN(p.lsoa21) AS lsoa21, BOOL_OR(p.resident) AS resident,
                     MIN(p.education_employment_status) AS education_employment_status,
-                    COUNT(DISTINCT p.org) AS partners
+                    COUNT(DISTINCT p.org) AS partners, SUM(p.attendances) AS attendances,
+                    SUM(p.contact_minutes) AS contact_minutes
                 FROM people_p p JOIN shared s USING (period, person_id)
-                GROUP BY p.period, p.person_id),
-            described AS (SELECT * FROM one UNION ALL SELECT * FROM many)
-            SELECT d.*, COALESCE(a.attendances, 0) AS attendances,
-                COALESCE(a.contact_minutes, 0) AS contact_minutes
-            FROM described d LEFT JOIN activity a USING (period, person_id)"""
+                GROUP BY p.period, p.person_id)
+            SELECT * FROM one UNION ALL SELECT * FROM many"""
         )
 
     def _empty_facts(self) -> None:
@@ -224,7 +222,8 @@ class Engine:
         empties = {
             "people": f"{key}, "
             + ", ".join(f"'' {d}" for d in PERSON_DIMS)
-            + ", 0 age, '' lsoa21, '' education_employment_status, '' consent_to_share",
+            + ", 0 age, '' lsoa21, '' education_employment_status, '' consent_to_share, "
+            "0 attendances, 0 contact_minutes",
             "participation": f"{key}, '' provision_category, 0 attendances, 0 contact_minutes",
             "sessions": "'' submission_id, '' org, '' period, "
             "'' provision_category, CAST(NULL AS DATE) session_date, 0 duration_minutes, "

@@ -34,7 +34,7 @@ from needle.pool.model import PoolFile
 
 log = logging.getLogger(__name__)
 
-FACTS_VERSION = "3"  # bump when a fact's definition changes: every cache entry is rebuilt
+FACTS_VERSION = "4"  # bump when a fact's definition changes: every cache entry is rebuilt
 FACTS = ("people", "participation", "sessions", "scores", "referrals", "milestones")
 MANIFEST = "manifest.json"
 
@@ -327,6 +327,7 @@ class FactStore:
                         "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
                     )
                 con.execute("DROP TABLE IF EXISTS facts_sessions")
+                con.execute("DROP TABLE IF EXISTS facts_participation")
                 con.execute("DROP TABLE IF EXISTS facts_measurements")
             for fact, temp in temps.items():
                 if temp.exists():
@@ -344,17 +345,28 @@ class FactStore:
         ethnicity_groups: dict[str, str],
         con: duckdb.DuckDBPyConnection,
     ) -> list[tuple[str, str]]:
-        """(fact, SELECT) for the submissions of ``files``; sessions and measurements are
-        staged first (participation joins each session's category)."""
+        """(fact, SELECT) for the submissions of ``files``. Sessions, measurements and
+        participation are staged first: participation joins each session's category, and
+        each young person carries their attendance totals (so the engine need not add
+        up the participation rows again)."""
         measurements = _measurements_sql(files)
         if measurements is not None:
             con.execute(f"CREATE OR REPLACE TEMP TABLE facts_measurements AS {measurements}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE facts_sessions AS {_sessions_sql(files)}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE facts_participation AS {_participation_sql(files)}"
+        )
+        totals = """SELECT submission_id, person_ref, SUM(attendances) AS attendances,
+            SUM(contact_minutes) AS contact_minutes
+            FROM facts_participation GROUP BY submission_id, person_ref"""
         # References are only needed to join within a submission: the engine joins
         # young people on person_key, so person_ref and session_ref are not kept.
         people = {
-            "people": _people_sql(files, ethnicity_groups),
-            "participation": _participation_sql(files),
+            "people": f"""SELECT p.*, COALESCE(a.attendances, 0) AS attendances,
+                COALESCE(a.contact_minutes, 0) AS contact_minutes
+                FROM ({_people_sql(files, ethnicity_groups)}) p
+                LEFT JOIN ({totals}) a USING (submission_id, person_ref)""",
+            "participation": "SELECT * FROM facts_participation",
             "scores": _with_person_key(_scores_sql(measurements is not None, instruments)),
             "referrals": _referrals_sql(files),
             "milestones": _milestones_sql(files),

@@ -23,6 +23,7 @@ import os
 import shutil
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -221,36 +222,38 @@ def _links(root: Path) -> Path | None:
 
 def protect_all(results: pl.DataFrame, registry: Registry, config: Any) -> dict[str, pl.DataFrame]:
     """The results as each audience may see them; indicators an audience may not see are
-    left out of its table."""
+    left out of its table. Audiences with the same rules (partners and the steering group
+    usually) share one protection, and the distinct ones run side by side: most of the
+    work is in Polars and HiGHS, which release the interpreter."""
     infos = measure_infos(registry)
-    out: dict[str, pl.DataFrame] = {}
     groups = nesting()
-    done: dict[tuple, pl.DataFrame] = {}
+    key_of: dict[str, tuple] = {}
+    first: dict[tuple, str] = {}
     for audience, (threshold, rounding) in thresholds(config).items():
-        allowed = [d.id for d in registry if audience in d.audiences]
+        allowed = tuple(d.id for d in registry if audience in d.audiences)
         public = audience == "public"  # partners are named only to the backbone and others
-        key = (tuple(allowed), threshold, rounding if public else 0, public, audience == "backbone")
-        if key in done:  # partners and the steering group usually share one threshold
-            out[audience] = done[key]
-            continue
+        key = (allowed, threshold, rounding if public else 0, public, audience == "backbone")
+        key_of[audience] = key
+        first.setdefault(key, audience)
+
+    def protected(audience: str) -> pl.DataFrame:
+        allowed, threshold, rounding, public, _ = key_of[audience]
         rows = results.filter(pl.col("indicator").is_in(allowed))
         if public:
             rows = rows.filter(pl.col("breakdown") != "partner")
-        protected = protect(
-            rows,
-            infos,
-            threshold=threshold,
-            rounding=rounding,
-            audience=audience,
-            nesting=groups,
+        out = protect(
+            rows, infos, threshold=threshold, rounding=rounding, audience=audience, nesting=groups
         )
-        if audience != "backbone":
-            hidden = pl.col("status") != PUBLISHED
-            protected = protected.with_columns(
-                pl.when(hidden).then(pl.lit(SUPPRESSED)).otherwise(pl.col("status")).alias("status")
-            )
-        out[audience] = done[key] = protected
-    return out
+        if audience == "backbone":
+            return out
+        hidden = pl.col("status") != PUBLISHED
+        return out.with_columns(
+            pl.when(hidden).then(pl.lit(SUPPRESSED)).otherwise(pl.col("status")).alias("status")
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = dict(zip(first, pool.map(protected, first.values()), strict=True))
+    return {audience: done[key] for audience, key in key_of.items()}
 
 
 def _write_run(root: Path, run: dict[str, Any], tables: dict[str, pl.DataFrame]) -> None:

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 FACTS_VERSION = "4"  # bump when a fact's definition changes: every cache entry is rebuilt
 FACTS = ("people", "participation", "sessions", "scores", "referrals", "milestones")
 MANIFEST = "manifest.json"
+CHUNK_ROWS = 10_000_000  # pooled rows per facts query (see FactStore._compute)
 
 
 @dataclass(frozen=True)
@@ -230,9 +231,9 @@ class FactStore:
 
     Layout: ``<fact>/<batch>/bucket=<b>/*.parquet``. A batch is the set of submissions
     computed in one refresh; within it, submissions are split into 16 buckets by the
-    first character of their id, each computed by its own queries (so a national batch
-    is sixteen modest queries per fact, not one huge one) and removing one submission's
-    facts rewrites only its bucket. When a submission is superseded, withdrawn or erased
+    first character of their id (a national batch is computed a few buckets at a time,
+    not in one huge query) and removing one submission's facts rewrites only its
+    bucket. When a submission is superseded, withdrawn or erased
     from, its old facts are removed at once, so no derived row about an erased young
     person outlives the erasure.
     """
@@ -309,22 +310,20 @@ class FactStore:
         ethnicity_groups: dict[str, str],
         con: duckdb.DuckDBPyConnection,
     ) -> None:
-        """The facts of ``files``, one bucket at a time: each query then holds a sixteenth
-        of a national batch (a single query over 200 million attendance rows built hash
-        tables larger than memory and took minutes instead of seconds)."""
-        buckets: dict[str, list[PoolFile]] = defaultdict(list)
-        for f in files:
-            buckets[f.submission_id[:1]].append(f)
+        """The facts of ``files``, a few buckets at a time (about ``CHUNK_ROWS`` pooled rows
+        per query): a single query over a national batch (200 million attendance rows)
+        built hash tables larger than memory and took minutes instead of seconds, while
+        a small initiative is best served by one query."""
         temps = {fact: self.root / fact / f".{batch}.tmp" for fact in FACTS}
         written: list[Path] = []
         try:
-            for first, chunk in sorted(buckets.items()):
+            for chunk in _chunks(files):
                 for fact, sql in self._queries(chunk, instruments, ethnicity_groups, con):
-                    folder = temps[fact] / f"bucket={first}"
-                    folder.mkdir(parents=True, exist_ok=True)
+                    temps[fact].parent.mkdir(parents=True, exist_ok=True)
                     con.execute(
-                        f"COPY ({sql}) TO {quote(folder / 'data_0.parquet')} "
-                        "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+                        f"COPY (SELECT *, substr(submission_id, 1, 1) AS bucket FROM ({sql}) f) "
+                        f"TO {quote(temps[fact])} (FORMAT parquet, COMPRESSION zstd, "
+                        "COMPRESSION_LEVEL 1, PARTITION_BY (bucket), OVERWRITE_OR_IGNORE)"
                     )
                 con.execute("DROP TABLE IF EXISTS facts_sessions")
                 con.execute("DROP TABLE IF EXISTS facts_participation")
@@ -431,6 +430,19 @@ class FactStore:
         manifest = self.manifest()
         folders = {self.bucket(fact, manifest[s]["batch"], s) for s in submissions if s in manifest}
         return [path for folder in sorted(folders) for path in sorted(folder.glob("*.parquet"))]
+
+
+def _chunks(files: list[PoolFile]) -> list[list[PoolFile]]:
+    """``files`` in chunks of whole buckets with about ``CHUNK_ROWS`` rows each."""
+    buckets: dict[str, list[PoolFile]] = defaultdict(list)
+    for f in files:
+        buckets[f.submission_id[:1]].append(f)
+    chunks: list[list[PoolFile]] = [[]]
+    for _, bucket in sorted(buckets.items()):
+        if chunks[-1] and sum(f.rows for f in chunks[-1]) >= CHUNK_ROWS:
+            chunks.append([])
+        chunks[-1].extend(bucket)
+    return chunks
 
 
 def _files_key(files: list[PoolFile], definitions: str) -> str:

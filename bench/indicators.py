@@ -381,6 +381,10 @@ def main(argv: list[str] | None = None) -> dict:
     floor_ = child("floor", home, args.repeat)
     pandas_ = child("pandas", home, args.repeat)
     full = child("full", home, args.repeat)
+    # The floor again, right after the refresh: these machines are noisy (the same floor
+    # has measured 16 s and 37 s within an hour), so the ratio uses the mean of the two
+    # floors around the refresh, and both are reported.
+    floor_after = child("floor", home, args.repeat)
     org, period, t_submit = resubmit_one(home)
     incremental = child("incremental", home, 1)
 
@@ -389,7 +393,8 @@ def main(argv: list[str] | None = None) -> dict:
         *differences("incremental refresh", incremental["headline"], floor_["headline"]),
         *differences("pandas", pandas_["headline"], floor_["headline"]),
     ]
-    t_full, t_floor = full["seconds"], floor_["seconds"]
+    t_full = full["seconds"]
+    t_floor = (floor_["seconds"] + floor_after["seconds"]) / 2
     figures = {
         "scale": made["scale"],
         "rows": made["rows"],
@@ -403,6 +408,7 @@ def main(argv: list[str] | None = None) -> dict:
         "incremental_read_again": incremental["computed"],
         "resubmit_seconds": t_submit,
         "floor_seconds": t_floor,
+        "floor_runs_seconds": [floor_["seconds"], floor_after["seconds"]],
         "floor_peak_mb": floor_["peak_mb"],
         "pandas_seconds": pandas_["seconds"],
         "pandas_peak_mb": pandas_["peak_mb"],
@@ -424,7 +430,10 @@ def main(argv: list[str] | None = None) -> dict:
             f"{incremental['seconds']:8.1f} s  [{steps(incremental['steps'])}], "
             f"{incremental['computed']} submission(s) read again",
         ),
-        ("hand-written DuckDB (floor)", f"{t_floor:8.1f} s"),
+        (
+            "hand-written DuckDB (floor)",
+            f"{t_floor:8.1f} s  (mean of {floor_['seconds']:.1f} and {floor_after['seconds']:.1f})",
+        ),
         ("pandas, per partner", f"{pandas_['seconds']:8.1f} s"),
         ("full refresh / floor", f"{t_full / t_floor:8.1f} x (target <= 2)"),
         ("full refresh", f"{t_full:8.1f} s (target < 60)"),

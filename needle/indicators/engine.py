@@ -51,9 +51,6 @@ from needle.indicators.schema import (
 log = logging.getLogger(__name__)
 
 PERSON_DIMS = tuple(name for name, d in DIMENSIONS.items() if d.person)
-# Joins a relation ``pp`` to the young people ``s`` an indicator counts (both hold each
-# (period, person_id) at most once, so a plain join neither loses nor repeats rows).
-_SAME_PERSON_PERIOD = "ON s.period = pp.period AND s.person_id = pp.person_id"
 # A fact's young person: the linked person where linkage found one, else the partner's
 # own reference (as a 64-bit key, see facts.PERSON_KEY).
 _LINKED = "LEFT JOIN person_links l USING (person_key)"
@@ -258,13 +255,11 @@ class Engine:
         all_time: bool = True,
         where: str | None = None,
         headline: bool = True,
-        by: str | None = None,
     ) -> pl.DataFrame:
         """``measures`` over ``source`` for the headline and each breakdown in ``dims``,
-        per period and over all periods, in long form (period, breakdown, group, ...).
-
-        ``by`` is a column kept in every grouping set (a scale, say), returned as
-        ``by_value``."""
+        per period and over all periods, in long form (period, breakdown, group, ...):
+        one grouping set per breakdown, for measures that do not add up (medians,
+        distinct counts). Sums go through :meth:`summed`."""
         dims = [d for d in dims if d != "period"]
         base: list[list[str]] = []
         if per_period:
@@ -273,8 +268,6 @@ class Engine:
         if all_time:
             base += [[]] if headline else []
             base += [[self._column(d)] for d in dims]
-        if by is not None:
-            base = [[by, *s] for s in base]
         if not base:
             return pl.DataFrame()
         sets = ", ".join("(" + ", ".join(s) + ")" for s in base)
@@ -287,8 +280,7 @@ class Engine:
             if per_period
             else "CAST(NULL AS VARCHAR) AS period, 1 AS g_period"
         )
-        keep = f"CAST({by} AS VARCHAR) AS by_value" if by else ""
-        select = ", ".join(x for x in (period, keep, columns, group_flags, measures) if x)
+        select = ", ".join(x for x in (period, columns, group_flags, measures) if x)
         sql = (
             f"SELECT {select} FROM {source} AS src {f'WHERE {where}' if where else ''} "
             f"GROUP BY GROUPING SETS ({sets})"
@@ -338,16 +330,15 @@ class Engine:
         keep = ["by_value"] if by else []
         index = {d: i for i, d in enumerate(dims)}
         totals = [pl.col(name).sum() for name in sums]
+
+        def cluster_rows(cluster: list[str]) -> pl.DataFrame:
+            """The subtotals of one cluster (a grouping set), told apart by GROUPING()."""
+            return frame.filter(pl.col(f"g_{index[cluster[0]]}") == 0) if cluster else frame
+
         parts = []
         for with_period in [p for p, wanted in ((True, per_period), (False, all_time)) if wanted]:
             keys = (["period"] if with_period else []) + keep
             period = [] if with_period else [pl.lit(ALL_PERIODS).alias("period")]
-
-            def cluster_rows(cluster: list[str]) -> pl.DataFrame:
-                if not cluster:
-                    return frame
-                return frame.filter(pl.col(f"g_{index[cluster[0]]}") == 0)
-
             if headline:
                 rows = cluster_rows(clusters[0])
                 parts.append(
@@ -492,7 +483,7 @@ class Engine:
         count = "COUNT(*) AS n"
         parts = [
             self.grouped(
-                f"(SELECT pp.* FROM person_period pp JOIN {pp} s {_SAME_PERSON_PERIOD})",
+                f"(SELECT pp.* FROM person_period pp JOIN {pp} s USING (period, person_id))",
                 count,
                 person_dims,
                 all_time=False,

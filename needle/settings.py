@@ -66,6 +66,81 @@ SETTINGS: tuple[Setting, ...] = (
         "`needle.toml`: for a secret kept outside the home, e.g. on a mounted secrets volume.",
     ),
     Setting(
+        "NEEDLE_WEB_SECRET_KEY",
+        None,
+        "The web app's secret key (Django's `SECRET_KEY`: signs sessions, password-reset "
+        "and CSRF tokens), at least 50 random characters. Unset: a key generated once and "
+        "kept in `HOME/.needle-web-secret` (mode 0600). Never the linkage secret.",
+    ),
+    Setting(
+        "NEEDLE_WEB_DEBUG",
+        "0",
+        "`1` runs the web app in debug mode (detailed error pages, plain-HTTP cookies, no "
+        "HTTPS redirect): for a developer's machine only, never on a server.",
+    ),
+    Setting(
+        "NEEDLE_WEB_ALLOWED_HOSTS",
+        "localhost,127.0.0.1",
+        "Comma-separated host names the web app answers to, e.g. `needle.example.org`; "
+        "requests for any other host are refused.",
+    ),
+    Setting(
+        "NEEDLE_WEB_BEHIND_PROXY",
+        "0",
+        "`1` when the web app runs behind a reverse proxy that terminates HTTPS and sets "
+        "`X-Forwarded-Proto`: the app then trusts that header to know a request was secure.",
+    ),
+    Setting(
+        "NEEDLE_WEB_EMAIL_BACKEND",
+        "console",
+        "How the web app sends email (invitations, password resets): `console` prints it "
+        "to the terminal, `file` writes it to `NEEDLE_WEB_EMAIL_FILE_PATH`, `smtp` sends it "
+        "through `NEEDLE_WEB_EMAIL_HOST`.",
+    ),
+    Setting(
+        "NEEDLE_WEB_EMAIL_FILE_PATH",
+        None,
+        "Folder for the `file` email backend, one file per message. Unset: `HOME/sent-email`.",
+    ),
+    Setting(
+        "NEEDLE_WEB_EMAIL_FROM",
+        "needle@localhost",
+        "The sender address of the web app's email, e.g. `Needle <needle@example.org>`.",
+    ),
+    Setting(
+        "NEEDLE_WEB_EMAIL_HOST",
+        "localhost",
+        "The SMTP server for the `smtp` email backend.",
+    ),
+    Setting(
+        "NEEDLE_WEB_EMAIL_PORT",
+        "587",
+        "The SMTP server's port for the `smtp` email backend.",
+    ),
+    Setting(
+        "NEEDLE_WEB_EMAIL_USER",
+        None,
+        "The SMTP user name for the `smtp` email backend. Unset: no authentication.",
+    ),
+    Setting(
+        "NEEDLE_WEB_EMAIL_PASSWORD",
+        None,
+        "The SMTP password for the `smtp` email backend. Kept in the environment because it "
+        "is a secret.",
+    ),
+    Setting(
+        "NEEDLE_WEB_EMAIL_TLS",
+        "1",
+        "`1` uses STARTTLS with the SMTP server (the default and the safe choice); `0` "
+        "sends in clear, only for a relay on the same machine.",
+    ),
+    Setting(
+        "NEEDLE_WEB_ADMIN_PASSWORD",
+        None,
+        "The password `python -m needle_web create_backbone_admin` gives the first backbone "
+        "admin instead of prompting for it: for automated set-ups only; unset it afterwards.",
+    ),
+    Setting(
         "NEEDLE_REQUIRE_SERVICES",
         "0",
         "Tests only: `1` turns a missing PostgreSQL server or browser into a test failure "

@@ -13,7 +13,7 @@ from needle.settings import SETTINGS, get_setting, read_settings, settings_refer
 
 ROOT = Path(__file__).parents[1]
 DOCS = ROOT / "docs" / "reference" / "settings.md"
-PACKAGES = ("needle",)  # scanned for environment reads
+PACKAGES = ("needle", "needle_web")  # scanned for environment reads
 READS_THE_ENVIRONMENT = {"needle/settings.py"}  # the one place that may
 # Where a setting may be used besides the package (tests-only settings).
 ALSO_USED_IN = ("tests/conftest.py", ".ci/run")

@@ -1,0 +1,9 @@
+"""URLs of the web platform: each app brings its own, under its namespace."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("needle_web.pages.urls")),
+    path("", include("needle_web.accounts.urls")),
+    path("", include("needle_web.audit.urls")),
+]

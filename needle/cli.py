@@ -7,6 +7,7 @@ in the user's input (``NeedleInputError``) are printed as a message, never a tra
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import click
@@ -267,7 +268,9 @@ def demo(workdir: Path, seed: int) -> None:
 
 
 def _register_groups() -> None:
-    """Command groups that live beside the code they drive."""
+    """Command groups that live beside the code they drive, and commands other packages
+    contribute through the ``needle.commands`` entry points (the web platform's ``serve``),
+    so that the core never imports them."""
     from needle.indicators.cli import indicators
     from needle.indicators.population_cli import population
     from needle.initiative.cli import init
@@ -280,6 +283,8 @@ def _register_groups() -> None:
         main.add_command(command)
     main.add_command(indicators)
     main.add_command(population)
+    for entry in entry_points(group="needle.commands"):
+        main.add_command(entry.load(), entry.name)
 
 
 _register_groups()

@@ -23,7 +23,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["SETTINGS", "Setting", "get_setting", "read_settings", "settings_reference"]
+__all__ = [
+    "SETTINGS",
+    "Setting",
+    "get_setting",
+    "read_settings",
+    "set_setting",
+    "settings_reference",
+]
 
 
 @dataclass(frozen=True)
@@ -80,9 +87,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "NEEDLE_WEB_ALLOWED_HOSTS",
-        "localhost,127.0.0.1",
+        "localhost,127.0.0.1,[::1]",
         "Comma-separated host names the web app answers to, e.g. `needle.example.org`; "
         "requests for any other host are refused.",
+    ),
+    Setting(
+        "NEEDLE_WEB_LOCAL_HTTP",
+        "0",
+        "`1` lets the web app work over plain HTTP on this computer only: no HTTPS "
+        "redirect, no Secure flag on the session and CSRF cookies, no HSTS. Debug stays off, "
+        "and the CSP, frame denial, CSRF checks, sessions and two-factor stay. Set by "
+        "`needle serve` when it listens on a loopback address. Refused when "
+        "`NEEDLE_WEB_BEHIND_PROXY` is set or an entry of `NEEDLE_WEB_ALLOWED_HOSTS` is not a "
+        "loopback name (`localhost`, `127.0.0.1`, `[::1]`): serving a network needs HTTPS.",
     ),
     Setting(
         "NEEDLE_WEB_BEHIND_PROXY",
@@ -167,6 +184,18 @@ def get_setting(name: str, environ: Mapping[str, str] | None = None) -> str | No
     env = os.environ if environ is None else environ
     value = env.get(name)
     return value if value else setting.default
+
+
+def set_setting(name: str, value: str) -> None:
+    """Set setting ``name`` in this process's environment, for what runs next in it.
+
+    For a command that starts another part of Needle in its own process and must hand it
+    a value (``needle serve`` gives the web app's settings the home it opened and local
+    mode), so that the environment is written, like it is read, in this one module.
+    """
+    if name not in _BY_NAME:
+        raise KeyError(f"{name} is not a Needle setting: add it to needle.settings.SETTINGS")
+    os.environ[name] = value
 
 
 def read_settings(environ: Mapping[str, str] | None = None) -> dict[str, str | None]:

@@ -9,6 +9,7 @@ through :func:`needle.settings.get_setting`, so it is in the one table and docum
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import stat
@@ -29,6 +30,9 @@ __all__ = [
     "databases",
     "debug",
     "email_settings",
+    "https_only",
+    "is_loopback",
+    "local_http",
     "secret_key",
     "web_home",
 ]
@@ -67,6 +71,53 @@ def allowed_hosts(environ: Mapping[str, str] | None = None) -> list[str]:
     """The host names the app answers to."""
     raw = get_setting("NEEDLE_WEB_ALLOWED_HOSTS", environ) or ""
     return [host.strip() for host in raw.split(",") if host.strip()]
+
+
+def local_http(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether local mode is on (``NEEDLE_WEB_LOCAL_HTTP``): plain HTTP on this computer."""
+    return _flag(get_setting("NEEDLE_WEB_LOCAL_HTTP", environ))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address, a name, or an ``ALLOWED_HOSTS`` entry such as
+    ``[::1]`` or ``.localhost``) can only mean this computer."""
+    name = host.strip().lower().removeprefix(".")
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    if name == "localhost" or name.endswith(".localhost"):  # RFC 6761: always loopback
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def https_only(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether browsers must use HTTPS: Secure cookies, the HTTPS redirect and HSTS.
+
+    Yes unless debug mode or local mode is on. Local mode exists because a laptop serving
+    itself on ``http://127.0.0.1`` cannot set Secure cookies, so nobody could sign in; it
+    relaxes only these, not debug. It is refused when the app answers to any host name
+    that could reach it from another machine, or sits behind a proxy, because then plain
+    HTTP would carry passwords and session cookies over a network.
+    """
+    if local_http(environ):
+        remote = [host for host in allowed_hosts(environ) if not is_loopback(host)]
+        if remote:
+            raise ImproperlyConfigured(
+                "NEEDLE_WEB_LOCAL_HTTP=1 serves plain HTTP and is for this computer only, "
+                f"but NEEDLE_WEB_ALLOWED_HOSTS also names {', '.join(remote)}: serve a "
+                "network over HTTPS (see NEEDLE_WEB_BEHIND_PROXY) and unset "
+                "NEEDLE_WEB_LOCAL_HTTP"
+            )
+        if behind_proxy(environ):
+            raise ImproperlyConfigured(
+                "NEEDLE_WEB_LOCAL_HTTP=1 (plain HTTP on this computer) and "
+                "NEEDLE_WEB_BEHIND_PROXY=1 (HTTPS from a proxy) contradict each other: "
+                "unset one"
+            )
+        return False
+    return not debug(environ)
 
 
 def secret_key(home: Path, environ: Mapping[str, str] | None = None) -> str:

@@ -3,8 +3,9 @@
 Everything that differs between machines comes from Needle's settings table through
 ``needle_web.config`` (and so from the environment, documented in
 docs/reference/settings.md); everything else is fixed here. The defaults are the secure
-ones: a server that sets nothing gets HTTPS-only cookies, HSTS and an HTTPS redirect, and
-only ``NEEDLE_WEB_DEBUG=1`` relaxes them on a developer's machine. See decision 0008.
+ones: a server that sets nothing gets HTTPS-only cookies, HSTS and an HTTPS redirect; only
+``NEEDLE_WEB_DEBUG=1`` on a developer's machine, and local mode (``NEEDLE_WEB_LOCAL_HTTP=1``,
+set by ``needle serve`` on a loopback address) relax them. See decision 0008.
 """
 
 from __future__ import annotations
@@ -111,13 +112,16 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_SSL_REDIRECT = not DEBUG
+# HTTPS only, unless in debug mode or in local mode (`needle serve` on a loopback address,
+# NEEDLE_WEB_LOCAL_HTTP), which relaxes these lines and nothing else.
+HTTPS_ONLY = config.https_only()
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_SSL_REDIRECT = HTTPS_ONLY
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
-SECURE_HSTS_SECONDS = 0 if DEBUG else 60 * 60 * 24 * 365
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
+SECURE_HSTS_PRELOAD = HTTPS_ONLY
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -51,7 +51,12 @@ POOL_DIR = "pool"
 REFERENCE_DIR = "reference"
 GITIGNORE = ".gitignore"
 _SIDE = ("-wal", "-shm", "-journal")  # SQLite's companion files
-_IGNORED = ("secrets/", "pool/", "reference/", DATABASE_FILE, f"{DATABASE_FILE}-*")
+# The web app's secret key and database (needle_web.config) sit in the home too; the
+# indicators folder holds facts derived from the pooled rows.
+_IGNORED = (
+    "secrets/", "pool/", "reference/", "indicators/", DATABASE_FILE, f"{DATABASE_FILE}-*",
+    ".needle-web-secret", "needle-web.sqlite", "needle-web.sqlite-*",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

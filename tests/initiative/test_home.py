@@ -38,7 +38,14 @@ def test_init_creates_a_complete_private_home(tmp_path: Path, config: Initiative
     assert (root / "reference" / "manifest.json").is_file()
     assert home.open_reference().postcodes.height > 1000
     ignored = (root / ".gitignore").read_text().splitlines()
-    assert {"secrets/", "pool/", "needle.sqlite"} <= set(ignored)
+    assert {
+        "secrets/",
+        "pool/",
+        "indicators/",
+        "needle.sqlite",
+        ".needle-web-secret",
+        "needle-web.sqlite",
+    } <= set(ignored)
     text = result.describe()
     for shown in ("needle.toml", "secrets/linkage.key", "reference/", ".gitignore"):
         assert shown in text

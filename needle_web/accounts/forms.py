@@ -1,4 +1,9 @@
-"""The accounts forms: sign-in, invitations, setting a password, two-factor codes."""
+"""The accounts forms: sign-in, invitations, setting a password, two-factor codes.
+
+The forms set only what they alone know about their inputs (input type, autocomplete,
+inputmode, spellcheck); the GOV.UK markup, classes and aria-describedby come from the
+templates in needle_web/templates/govuk/, one mechanism for every page.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib.auth import forms as auth_forms
 
-from needle_web.accounts.govuk_forms import GovukFormMixin
 from needle_web.accounts.roles import PARTNER_ROLES, Role, role_partner_problem
 
 __all__ = [
@@ -20,7 +24,7 @@ __all__ = [
 ]
 
 
-class SignInForm(GovukFormMixin, auth_forms.AuthenticationForm):
+class SignInForm(auth_forms.AuthenticationForm):
     """Email and password. The error never says which of the two was wrong, so it does not
     tell a stranger whether an address has an account."""
 
@@ -38,7 +42,7 @@ class SignInForm(GovukFormMixin, auth_forms.AuthenticationForm):
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
 
-class InvitationForm(GovukFormMixin, forms.Form):
+class InvitationForm(forms.Form):
     """Who to invite, with which role, and for partner roles which partner."""
 
     email = forms.EmailField(
@@ -81,7 +85,7 @@ class InvitationForm(GovukFormMixin, forms.Form):
         return sorted(str(r) for r in PARTNER_ROLES)
 
 
-class _NewPasswordFields(GovukFormMixin, forms.Form):
+class _NewPasswordFields(forms.Form):
     """Two password boxes checked against the validators (minimum 12 characters)."""
 
     password1 = forms.CharField(
@@ -119,7 +123,7 @@ class AcceptInvitationForm(_NewPasswordFields):
     )
 
 
-class SetPasswordForm(GovukFormMixin, auth_forms.SetPasswordForm):
+class SetPasswordForm(auth_forms.SetPasswordForm):
     """Choosing a new password after a reset link."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -131,7 +135,7 @@ class SetPasswordForm(GovukFormMixin, auth_forms.SetPasswordForm):
         self.fields["new_password2"].label = "Confirm your new password"
 
 
-class PasswordResetForm(GovukFormMixin, auth_forms.PasswordResetForm):
+class PasswordResetForm(auth_forms.PasswordResetForm):
     """Asking for a reset link; the page afterwards is the same whether or not the address
     has an account."""
 
@@ -141,7 +145,7 @@ class PasswordResetForm(GovukFormMixin, auth_forms.PasswordResetForm):
         self.fields["email"].widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
 
 
-class TwoFactorCodeForm(GovukFormMixin, forms.Form):
+class TwoFactorCodeForm(forms.Form):
     """The six-digit code from an authenticator app."""
 
     code = forms.CharField(
@@ -153,7 +157,6 @@ class TwoFactorCodeForm(GovukFormMixin, forms.Form):
                 "autocomplete": "one-time-code",
                 "inputmode": "numeric",
                 "spellcheck": "false",
-                "class": "govuk-input--width-10",
             }
         ),
         error_messages={"required": "Enter the 6-digit code from your authenticator app"},

@@ -65,7 +65,17 @@ def browser():
 
 
 @pytest.fixture
-def browser_page(browser) -> Iterator:
+def console_errors() -> list[str]:
+    """The errors the browser logged during the test, which ``browser_page`` fails on.
+
+    A test that opens an error page on purpose (a 403, a 410) removes the one line
+    Chromium logs for it ("Failed to load resource: ... status of 403"), and only that.
+    """
+    return []
+
+
+@pytest.fixture
+def browser_page(browser, console_errors: list[str]) -> Iterator:
     """A new page at desktop size in its own context (no cookies shared between tests).
 
     The test fails if the browser logs any error: an uncaught exception, a file that did
@@ -74,7 +84,7 @@ def browser_page(browser) -> Iterator:
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
-    errors: list[str] = []
+    errors = console_errors
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",

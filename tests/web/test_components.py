@@ -284,3 +284,55 @@ def test_base_shows_messages_as_banners_and_flags_errors_in_the_title():
     ]
     assert text(find(tree, "title")) == "Error: Shared measurement – Needle"
     assert text(find(parse(render_base(form=LookForm())), "title")) == "Shared measurement – Needle"
+
+
+def test_button_id_classes_and_words_for_screen_readers_only():
+    tree = parse(
+        render(
+            "govuk/button.html",
+            text="Withdraw",
+            variant="secondary",
+            id="withdraw-3",
+            classes="govuk-!-margin-bottom-0",
+            visually_hidden_text="invitation to <sam>@example.org",
+        )
+    )
+    button = find(tree, "button")
+    assert attrs(button)["id"] == "withdraw-3"
+    assert classes(button) == {"govuk-button", "govuk-button--secondary", "govuk-!-margin-bottom-0"}
+    assert text(button) == "Withdraw invitation to <sam>@example.org"  # escaped, then parsed
+    assert text(find(button, "span", "govuk-visually-hidden")) == "invitation to <sam>@example.org"
+
+
+def test_error_summary_for_a_page_without_a_form_links_to_the_control():
+    html = render(
+        "govuk/error_summary.html",
+        error="You cannot deactivate your own account",
+        error_target="deactivate",
+    )
+    links = [(attrs(a)["href"], text(a)) for a in find_all(parse(html), "a")]
+    assert links == [("#deactivate", "You cannot deactivate your own account")]
+    assert render("govuk/error_summary.html", error="").strip() == ""
+
+
+def test_widget_autofocus_is_dropped():
+    class SearchForm(forms.Form):
+        q = forms.CharField(label="Search", widget=forms.TextInput(attrs={"autofocus": True}))
+
+    field = attrs(find(parse(render("govuk/field.html", field=SearchForm()["q"])), "input"))
+    assert "autofocus" not in field
+
+
+@pytest.mark.parametrize(
+    ("template", "heading"),
+    [
+        ("403.html", "You cannot see this page"),
+        ("404.html", "Page not found"),
+        ("500.html", "Sorry, there is a problem with the service"),
+    ],
+)
+def test_error_pages_render_without_a_request(template, heading):
+    """Django renders 500.html with no request and no context processors."""
+    tree = parse(render(template))
+    assert text(find(tree, "h1")) == heading
+    assert text(find(tree, "title")) == f"{heading} – Needle"

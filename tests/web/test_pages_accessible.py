@@ -10,42 +10,39 @@ one ``h1`` and a ``<title>`` naming the page.
 
 ``test_every_named_url_is_visited`` fails as soon as a URL pattern is added that is not in
 ``VISITS`` (or in ``NOT_VISITED`` with a reason), so no page can be forgotten; and each
-visit must actually request its URL in the browser.
+visit must actually request its URL in the browser. An app's pages bring their visits in
+``tests/web/visits_<app>.py`` (a ``VISITS`` dict, driving ``web.site.Site``).
 """
 
 from __future__ import annotations
 
-import contextlib
+import importlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.urls import (
-    Resolver404,
     URLPattern,
     URLResolver,
     get_resolver,
     include,
     path,
-    resolve,
     reverse,
 )
 from django.urls.resolvers import RegexPattern
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
-from web.accessibility import assert_accessible
+from web.site import Site, admin_site, backbone_admin, invitation_link
 
 from needle_web.accounts import selectors, services
 from needle_web.accounts.models import User
 from needle_web.accounts.roles import Role
-from needle_web.accounts.testing import PASSWORD, make_account, totp_code, totp_device
+from needle_web.accounts.testing import make_account, totp_code
 from needle_web.audit.actions import AuditAction
 from needle_web.audit.services import audit_record
-
-SUFFIX = " – Needle"
 
 # Named URL patterns that are not pages a browser shows, each with the reason.
 NOT_VISITED: dict[str, str] = {
@@ -64,127 +61,6 @@ def named_url_patterns(resolver: URLResolver | None = None, namespace: str = "")
         elif isinstance(entry, URLPattern) and entry.name:
             names.add(f"{namespace}{entry.name}")
     return names
-
-
-# ---- the browser, driven page by page -----------------------------------------------------
-
-
-@dataclass
-class Site:
-    """One browser tab on the live server, recording which URL names it requested."""
-
-    page: Page
-    base: str
-    console_errors: list[str]
-    requested: set[str] = field(default_factory=set)
-    checked: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.page.on("request", self._record)
-
-    def _record(self, request) -> None:  # type: ignore[no-untyped-def]
-        if not request.url.startswith(self.base):
-            return
-        with contextlib.suppress(Resolver404):  # a static file or an unknown address
-            self.requested.add(resolve(urlsplit(request.url).path).view_name)
-
-    def settle(self) -> None:
-        """Wait until GOV.UK Frontend's JavaScript has started (it moves focus to an error
-        summary or a success banner, which is part of what axe should judge)."""
-        self.page.wait_for_load_state()
-        self.page.wait_for_selector("body.govuk-frontend-supported")
-        self.page.wait_for_selector("[data-module='govuk-skip-link'][data-govuk-skip-link-init]")
-
-    def open(self, path: str, status: int = 200) -> None:
-        """Go to ``path``, which must answer ``status``."""
-        self._arrive(self.page.goto(self.base + path), status)
-
-    def press(self, button: str, status: int = 200) -> None:
-        """Click the button (or button-like link) named ``button``; the page it leads to
-        must answer ``status``."""
-        with self.page.expect_navigation() as navigation:
-            self.page.get_by_role("button", name=button, exact=True).click()
-        self._arrive(navigation.value, status)
-
-    def _arrive(self, response, status: int) -> None:  # type: ignore[no-untyped-def]
-        """Check the status, wait for the page; for an error status, expect (and drop) the
-        one console line Chromium logs for it, and no other."""
-        assert response is not None and response.status == status, (self.page.url, response)
-        self.settle()
-        if status >= 400:
-            logged = f"Failed to load resource: the server responded with a status of {status}"
-            expected = [line for line in self.console_errors if line.startswith(logged)]
-            assert len(expected) == 1, self.console_errors
-            self.console_errors.remove(expected[0])
-
-    def fill(self, label: str, value: str) -> None:
-        self.page.get_by_label(label, exact=True).fill(value)
-
-    def check(self, title: str, *, errors: bool = False, banner: str = "") -> None:
-        """The page as it is now: its title names it, one h1, no axe violations; with
-        ``errors``, an error summary and "Error: " in the title; with ``banner``, a
-        notification banner saying so (once: messages must not be shown twice)."""
-        expected = ("Error: " if errors else "") + title + SUFFIX
-        assert self.page.title() == expected, self.page.url
-        assert self.page.locator("h1").count() == 1, f"not exactly one h1 on {self.page.url}"
-        assert self.page.locator(".govuk-error-summary").count() == (1 if errors else 0)
-        if errors:  # GOV.UK Frontend moves focus to the summary, so it is read first
-            summary = self.page.locator(".govuk-error-summary")
-            assert summary.evaluate("element => element.contains(document.activeElement)")
-        banners = self.page.locator(".govuk-notification-banner")
-        if banner:
-            assert banners.count() == 1, f"{banners.count()} banners on {self.page.url}"
-            assert banner in banners.inner_text()
-        else:
-            assert banners.count() == 0
-        assert_accessible(self.page)
-        self.checked.append(expected)
-
-    # -- who is at the keyboard --
-
-    def sign_in(self, user: User, password: str = PASSWORD) -> None:
-        """Sign in with the password, from the sign-in page."""
-        self.open(reverse("accounts:login"))
-        self.fill("Email address", user.email)
-        self.fill("Password", password)
-        self.press("Sign in")
-
-    def sign_in_verified(self, user: User) -> None:
-        """Sign in and enter the code the account's authenticator shows now."""
-        device = selectors.confirmed_totp_device(user)
-        assert device is not None
-        self.sign_in(user)
-        assert urlsplit(self.page.url).path == reverse("accounts:two_factor_verify")
-        self.fill("Code from your authenticator app", totp_code(device))
-        self.press("Continue")
-        assert urlsplit(self.page.url).path == reverse("pages:home")
-
-
-def backbone_admin(email: str = "ada@backbone.example.org") -> User:
-    """A backbone admin with a confirmed authenticator."""
-    admin = make_account(Role.BACKBONE_ADMIN, email=email, full_name="Ada Admin")
-    totp_device(admin)
-    return admin
-
-
-def admin_site(site: Site) -> User:
-    admin = backbone_admin()
-    site.sign_in_verified(admin)
-    return admin
-
-
-def invitation_link(site: Site, admin: User, email: str = "kim@youthclub.example.org") -> str:
-    """A real invitation, sent the way the app sends it; the link is read from the email."""
-    services.invitation_create(
-        invited_by=admin,
-        email=email,
-        role=Role.PARTNER_SUBMITTER,
-        partner_code="YC",
-        site_url=site.base,
-    )
-    found = re.search(r"https?://\S+/invitation/\S+/", mail.outbox[-1].body)
-    assert found, mail.outbox[-1].body
-    return urlsplit(found.group(0)).path
 
 
 # ---- one visit per URL name ---------------------------------------------------------------
@@ -400,6 +276,8 @@ def visit_event_list(site: Site) -> None:
     site.check("Audit log")
 
 
+# Pages added by other apps bring their visits in tests/web/visits_<app>.py (a VISITS
+# dict of their own, merged below).
 VISITS: dict[str, Callable[[Site], None]] = {
     "pages:home": visit_home,
     "accounts:login": visit_login,
@@ -418,6 +296,9 @@ VISITS: dict[str, Callable[[Site], None]] = {
     "accounts:account_deactivate": visit_account_deactivate,
     "audit:event_list": visit_event_list,
 }
+
+for _module in sorted(Path(__file__).parent.glob("visits_*.py")):
+    VISITS.update(importlib.import_module(f"web.{_module.stem}").VISITS)
 
 
 # ---- the tests ----------------------------------------------------------------------------
@@ -447,7 +328,7 @@ def test_every_named_url_is_visited() -> None:
     assert not set(VISITS) & set(NOT_VISITED), "a URL name is both visited and excused"
     forgotten = unvisited(names)
     assert not forgotten, (
-        f"add a visit to VISITS in {__name__} (or a reason to NOT_VISITED) for: "
+        "add a visit to VISITS in tests/web/visits_<app>.py (or a reason to NOT_VISITED) for: "
         + ", ".join(sorted(forgotten))
     )
     stale = (set(VISITS) | set(NOT_VISITED)) - names

@@ -34,7 +34,15 @@ INSTALLED_APPS = [
     "needle_web.accounts",
     "needle_web.audit",
     "needle_web.pages",
+    "needle_web.submissions",
+    "django_tasks",
+    "django_tasks_db",
+    "needle_web.dashboards",
 ]
+# Background work (the submissions app's uploads): django-tasks with its database backend
+# (django-tasks-db), so no extra server is needed; `python -m needle_web db_worker` runs
+# the worker. Tests that send files run tasks in the request instead (their conftest).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -6,4 +6,6 @@ urlpatterns = [
     path("", include("needle_web.pages.urls")),
     path("", include("needle_web.accounts.urls")),
     path("", include("needle_web.audit.urls")),
+    path("submissions/", include("needle_web.submissions.urls")),
+    path("", include("needle_web.dashboards.urls")),
 ]

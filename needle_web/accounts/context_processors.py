@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from needle_web.accounts.permissions import has_role
-from needle_web.accounts.roles import Role
+from needle_web.accounts.roles import BACKBONE_ROLES, Role
 from needle_web.accounts.two_factor import two_factor_step
 
 __all__ = ["NAV", "NavLink", "navigation"]
@@ -27,6 +27,16 @@ class NavLink:
 # Later issues add their pages here (submissions, dashboard, ...), in display order.
 NAV: list[NavLink] = [
     NavLink("Home", "pages:home"),
+    NavLink("Dashboard", "dashboards:backbone", frozenset(BACKBONE_ROLES)),
+    NavLink(
+        "Collective dashboard", "dashboards:steering", frozenset({Role.STEERING_GROUP, Role.FUNDER})
+    ),
+    NavLink("Open data", "dashboards:public"),
+    NavLink(
+        "Submissions",
+        "submissions:list",
+        frozenset({*BACKBONE_ROLES, Role.PARTNER_SUBMITTER, Role.PARTNER_VIEWER}),
+    ),
     NavLink("Accounts", "accounts:account_list", frozenset({Role.BACKBONE_ADMIN})),
     NavLink("Audit log", "audit:event_list", frozenset({Role.BACKBONE_ADMIN})),
     NavLink("Sign-in security", "accounts:two_factor_setup"),

@@ -24,3 +24,5 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET = "password_reset", "Password reset"
     VIEWED_PARTNER_DATA = "viewed_partner_data", "Viewed partner data"
     EXPORTED = "exported", "Exported data"
+    SUBMISSION_UPLOADED = "submission_uploaded", "Data file sent"
+    SUBMISSION_RETRIED = "submission_retried", "Data file sent to be checked again"

@@ -94,3 +94,10 @@ def browser_page(browser, console_errors: list[str]) -> Iterator:
     context.close()
     if errors:
         pytest.fail("Errors in the browser console:\n" + "\n".join(errors))
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_the_request(settings) -> None:  # type: ignore[no-untyped-def]
+    """Files sent in the browser are decided as soon as they are queued, without a worker
+    (needle_web/submissions/tests/test_worker.py runs the real one)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

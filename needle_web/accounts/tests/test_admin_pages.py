@@ -47,13 +47,21 @@ def test_admins_see_them(name: str, admin_client: Client) -> None:
     response = admin_client.get(reverse(name))
     assert response.status_code == 200
     labels = [label for label, _, _ in response.context["nav_items"]]
-    assert labels == ["Home", "Accounts", "Audit log", "Sign-in security"]
+    assert labels == [
+        "Home", "Dashboard", "Open data", "Submissions", "Accounts", "Audit log",
+        "Sign-in security",
+    ]  # fmt: skip
 
 
 def test_navigation_follows_the_role() -> None:
     client = signed_in_client(make_account(Role.PARTNER_SUBMITTER))
     items = client.get(reverse("pages:home")).context["nav_items"]
-    assert items == [("Home", "/", True), ("Sign-in security", "/two-factor/", False)]
+    assert items == [
+        ("Home", "/", True),
+        ("Open data", reverse("dashboards:public"), False),
+        ("Submissions", reverse("submissions:list"), False),
+        ("Sign-in security", "/two-factor/", False),
+    ]
     assert https_client().get(reverse("pages:home")).context["nav_items"] == []
 
 

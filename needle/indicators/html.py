@@ -32,12 +32,10 @@ import vl_convert
 from needle.indicators.definitions import IndicatorDefinition, Registry
 from needle.indicators.population import curve_summary, format_value
 from needle.indicators.schema import (
-    AGE_BANDS,
     ALL_PERIODS,
     DIMENSIONS,
     HEADLINE,
     PUBLISHED,
-    UNKNOWN,
 )
 from needle.indicators.summary import (
     HEADLINE_INDICATORS,
@@ -47,6 +45,8 @@ from needle.indicators.summary import (
     format_bound,
     format_number,
     format_result,
+    group_label,
+    group_sort_key,
     headline,
     shows_n,
     sorted_periods,
@@ -175,39 +175,6 @@ def _published(row: Mapping[str, Any]) -> bool:
 
 def _number_or_none(row: Mapping[str, Any], key: str) -> float | None:
     return row.get(key) if _published(row) else None
-
-
-def _group_label(breakdown: str, group: str, labels: Mapping[str, Mapping[str, str]]) -> str:
-    """How a group is named on the page: the caller's names (ward names), deprivation
-    deciles with their direction, otherwise the code made readable."""
-    named = labels.get(breakdown, {})
-    if group in named:
-        return named[group]
-    if group == UNKNOWN:
-        return "Not known"
-    if breakdown in ("imd_decile", "imd_quintile"):
-        last = "10" if breakdown == "imd_decile" else "5"
-        if group == "1":
-            return "1 (most deprived)"
-        if group == last:
-            return f"{last} (least deprived)"
-        return group
-    if breakdown in ("ward", "local_authority", "age_band"):
-        return group
-    return group.replace("_", " ").capitalize()
-
-
-def _group_sort_key(breakdown: str, group: str) -> tuple[int, float, str]:
-    """Numbers in numeric order, age bands youngest first, "unknown" last."""
-    if group == UNKNOWN:
-        return (2, 0.0, group)
-    bands = [name for name, _, _ in AGE_BANDS]
-    if breakdown == "age_band" and group in bands:
-        return (0, float(bands.index(group)), group)
-    try:
-        return (0, float(group), group)
-    except ValueError:
-        return (1, 0.0, group)
 
 
 def _period_text(period: str) -> str:
@@ -494,10 +461,10 @@ def _breakdown_figure(
         return None
     rows = sorted(
         (r for r in all_rows if r["period"] == period),
-        key=lambda r: _group_sort_key(breakdown, r["group"]),
+        key=lambda r: group_sort_key(breakdown, r["group"]),
     )
     dimension = DIMENSIONS[breakdown].title if breakdown in DIMENSIONS else breakdown
-    named = [(_group_label(breakdown, r["group"], labels), r) for r in rows]
+    named = [(group_label(breakdown, r["group"], labels), r) for r in rows]
     bars = [
         {"label": name, "value": r["value"], "text": format_number(r["value"], d.unit)}
         for name, r in named

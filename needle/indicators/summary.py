@@ -23,6 +23,7 @@ import polars as pl
 from needle.errors import NeedleInputError
 from needle.indicators.definitions import IndicatorDefinition, Registry
 from needle.indicators.schema import (
+    AGE_BANDS,
     ALL_PERIODS,
     AUDIENCES,
     HEADLINE,
@@ -33,6 +34,7 @@ from needle.indicators.schema import (
     SUPPRESSED_DENOMINATOR,
     SUPPRESSED_SECONDARY,
     SUPPRESSED_SMALL,
+    UNKNOWN,
 )
 from needle.periods import parse_period
 
@@ -248,6 +250,43 @@ def with_status(results: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in numbers
     )
+
+
+def group_label(
+    breakdown: str, group: str, labels: Mapping[str, Mapping[str, str]] | None = None
+) -> str:
+    """How a group is named for readers (the HTML summary, the web dashboards): the
+    caller's names (ward names), deprivation deciles with their direction, codes that are
+    names (wards, authorities, age bands, partners) as they are, other codes made
+    readable."""
+    named = (labels or {}).get(breakdown, {})
+    if group in named:
+        return named[group]
+    if group == UNKNOWN:
+        return "Not known"
+    if breakdown in ("imd_decile", "imd_quintile"):
+        last = "10" if breakdown == "imd_decile" else "5"
+        if group == "1":
+            return "1 (most deprived)"
+        if group == last:
+            return f"{last} (least deprived)"
+        return group
+    if breakdown in ("ward", "local_authority", "age_band", "partner"):
+        return group
+    return group.replace("_", " ").capitalize()
+
+
+def group_sort_key(breakdown: str, group: str) -> tuple[int, float, str]:
+    """Numbers in numeric order, age bands youngest first, "unknown" last."""
+    if group == UNKNOWN:
+        return (2, 0.0, group)
+    bands = [name for name, _, _ in AGE_BANDS]
+    if breakdown == "age_band" and group in bands:
+        return (0, float(bands.index(group)), group)
+    try:
+        return (0, float(group), group)
+    except ValueError:
+        return (1, 0.0, group)
 
 
 def period_sort_key(label: str) -> tuple[int, Any, Any, str]:

@@ -29,18 +29,18 @@ from needle.errors import NeedleInputError
 from needle.indicators.definitions import IndicatorDefinition, Registry, with_titles
 from needle.indicators.refresh import current_run, registry_for, results_for
 from needle.indicators.schema import (
-    AGE_BANDS,
     ALL_PERIODS,
     DIMENSIONS,
     HEADLINE,
     PUBLISHED,
     SUPPRESSED,
-    UNKNOWN,
 )
 from needle.indicators.summary import (
     DisclosureRules,
     HeadlineLine,
     format_result,
+    group_label,
+    group_sort_key,
     headline,
     shows_n,
     sorted_periods,
@@ -271,35 +271,6 @@ class IndicatorPage:
         return any(t.breakdown == PARTNER_BREAKDOWN for t in self.tables)
 
 
-def group_label(breakdown: str, group: str) -> str:
-    """How a group is named in a table: deprivation with its direction, codes readable."""
-    if group == UNKNOWN:
-        return "Not known"
-    if breakdown in ("imd_decile", "imd_quintile"):
-        last = "10" if breakdown == "imd_decile" else "5"
-        if group == "1":
-            return "1 (most deprived)"
-        if group == last:
-            return f"{last} (least deprived)"
-        return group
-    if breakdown in ("ward", "local_authority", "age_band", PARTNER_BREAKDOWN):
-        return group
-    return group.replace("_", " ").capitalize()
-
-
-def _group_order(breakdown: str, group: str) -> tuple[int, float, str]:
-    """Numbers in numeric order, age bands youngest first, "Not known" last."""
-    if group == UNKNOWN:
-        return (2, 0.0, group)
-    bands = [name for name, _, _ in AGE_BANDS]
-    if breakdown == "age_band" and group in bands:
-        return (0, float(bands.index(group)), group)
-    try:
-        return (0, float(group), group)
-    except ValueError:
-        return (1, 0.0, group)
-
-
 def indicator_page(results: Results, indicator_id: str) -> IndicatorPage:
     """One indicator: what it is, and a table per breakdown of its groups by period.
 
@@ -326,7 +297,7 @@ def indicator_page(results: Results, indicator_id: str) -> IndicatorPage:
         cells_of = by_breakdown.get(breakdown)
         if not cells_of:
             continue
-        groups = sorted({g for g, _ in cells_of}, key=lambda g: _group_order(breakdown, g))
+        groups = sorted({g for g, _ in cells_of}, key=lambda g: group_sort_key(breakdown, g))
         table_rows = []
         for group in groups:
             cells = []

@@ -17,14 +17,9 @@ import sqlalchemy as sa
 # Shared builders (tests/submission_builders.py) are importable from every test folder.
 sys.path.insert(0, str(Path(__file__).parent))
 
-REQUIRE_SERVICES = os.environ.get("NEEDLE_REQUIRE_SERVICES") == "1"
+from required import REQUIRE_SERVICES, skip_or_fail
 
-
-def skip_or_fail(reason: str) -> None:
-    """Skip on a developer's machine; fail in CI, where every service must be present."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (NEEDLE_REQUIRE_SERVICES=1: required in CI)")
-    pytest.skip(reason)
+__all__ = ["REQUIRE_SERVICES", "skip_or_fail"]
 
 
 @pytest.fixture(scope="session")

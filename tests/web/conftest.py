@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import skip_or_fail
 from django.test import override_settings
 from pytest_django.live_server_helper import LiveServer
+from required import skip_or_fail
 from web.viewports import DESKTOP
 
 # Playwright's sync API runs an event loop in the test thread, which makes Django

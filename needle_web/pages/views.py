@@ -15,6 +15,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/home.html")
 
 
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement every page's footer links to."""
+    return render(request, "pages/accessibility.html")
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -73,6 +73,15 @@ def visit_home(site: Site) -> None:
     site.check("Home")
 
 
+def visit_accessibility(site: Site) -> None:
+    """Reached from the footer link every page has."""
+    site.open(reverse("pages:home"))
+    with site.page.expect_navigation():
+        site.page.get_by_role("link", name="Accessibility statement").click()
+    site.settle()
+    site.check("Accessibility statement")
+
+
 def visit_login(site: Site) -> None:
     site.open(reverse("accounts:login"))
     site.check("Sign in")
@@ -280,6 +289,7 @@ def visit_event_list(site: Site) -> None:
 # dict of their own, merged below).
 VISITS: dict[str, Callable[[Site], None]] = {
     "pages:home": visit_home,
+    "pages:accessibility": visit_accessibility,
     "accounts:login": visit_login,
     "accounts:logout": visit_logout,
     "accounts:password_reset": visit_password_reset,

@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "needle_web.dashboards",
+    "needle_web.tracker",
+    "needle_web.feedback",
+    "needle_web.initiative",
+    "needle_web.api",
 ]
 # Background work (the submissions app's uploads): django-tasks with its database backend
 # (django-tasks-db), so no extra server is needed; `python -m needle_web db_worker` runs

@@ -8,4 +8,8 @@ urlpatterns = [
     path("", include("needle_web.audit.urls")),
     path("submissions/", include("needle_web.submissions.urls")),
     path("", include("needle_web.dashboards.urls")),
+    path("backbone/", include("needle_web.tracker.urls")),
+    path("feedback/", include("needle_web.feedback.urls")),
+    path("initiative/", include("needle_web.initiative.urls")),
+    path("api/", include("needle_web.api.urls")),
 ]

@@ -37,6 +37,12 @@ NAV: list[NavLink] = [
         "submissions:list",
         frozenset({*BACKBONE_ROLES, Role.PARTNER_SUBMITTER, Role.PARTNER_VIEWER}),
     ),
+    NavLink("Tracker", "tracker:submissions", frozenset(BACKBONE_ROLES)),
+    NavLink("Data quality", "tracker:data_quality", frozenset(BACKBONE_ROLES)),
+    NavLink(
+        "Our feedback", "feedback:home", frozenset({Role.PARTNER_SUBMITTER, Role.PARTNER_VIEWER})
+    ),
+    NavLink("Initiative settings", "initiative:overview", frozenset(BACKBONE_ROLES)),
     NavLink("Accounts", "accounts:account_list", frozenset({Role.BACKBONE_ADMIN})),
     NavLink("Audit log", "audit:event_list", frozenset({Role.BACKBONE_ADMIN})),
     NavLink("Sign-in security", "accounts:two_factor_setup"),

@@ -1,0 +1,1 @@
+"""The REST API under /api/ (django-ninja, OpenAPI), with per-partner tokens."""

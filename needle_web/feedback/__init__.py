@@ -1,0 +1,1 @@
+"""A partner's own measures over time beside anonymous peer benchmarks."""

@@ -1,0 +1,1 @@
+"""The initiative's settings: partners, periods, outcomes framework, indicators, thresholds."""

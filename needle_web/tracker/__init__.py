@@ -1,0 +1,1 @@
+"""Backbone tracking of submissions per period and data quality across partners."""

@@ -88,8 +88,31 @@ def _held_upload(account: User, path: Path) -> Upload:
 
 def _send(site: Site, path: Path) -> None:
     site.page.get_by_label("Reporting period").select_option(PERIOD)
-    site.page.get_by_label("Your data file").set_input_files(str(path))
+    # The file picker, as a person opens it: the upload button brings up the chooser.
+    with site.page.expect_file_chooser() as chooser:
+        site.page.get_by_role("button", name="Your data file").click()
+    chooser.value.set_files(str(path))
     site.press("Send")
+
+
+def _drop(site: Site, path: Path) -> None:
+    """Drag a file onto the upload area, as a person would from their file manager."""
+    zone = site.page.locator(".govuk-drop-zone")
+    # GOV.UK Frontend's enhanced file upload has put a button (the drop target) in front.
+    assert zone.locator(".govuk-file-upload-button").count() == 1
+    transfer = site.page.evaluate_handle(
+        """([name, bytes]) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([new Uint8Array(bytes)], name));
+            return transfer;
+        }""",
+        [path.name, list(path.read_bytes())],
+    )
+    button = zone.locator(".govuk-file-upload-button")
+    button.dispatch_event("dragenter", {"dataTransfer": transfer})
+    button.dispatch_event("drop", {"dataTransfer": transfer})
+    assert site.page.locator("input[type=file]").evaluate("input => input.files.length") == 1
+    assert path.name in zone.inner_text()
 
 
 @_with_home
@@ -123,7 +146,9 @@ def visit_new(site: Site, scratch: Path) -> None:
     site.check("Send your data")
     site.press("Send")
     site.check("Send your data", errors=True)
-    _send(site, _workbook(scratch, "youth-club.xlsx"))
+    _drop(site, _workbook(scratch, "youth-club.xlsx"))
+    site.page.get_by_label("Reporting period").select_option(PERIOD)
+    site.press("Send")
     assert urlsplit(site.page.url).path.startswith("/submissions/")
     assert "Accepted" in site.page.locator("main").inner_text()
     site.check(TITLE)

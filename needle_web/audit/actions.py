@@ -26,3 +26,7 @@ class AuditAction(models.TextChoices):
     EXPORTED = "exported", "Exported data"
     SUBMISSION_UPLOADED = "submission_uploaded", "Data file sent"
     SUBMISSION_RETRIED = "submission_retried", "Data file sent to be checked again"
+    DEMO_ACCOUNT_CREATED = "demo_account_created", "Demo account created"
+    API_TOKEN_CHANGED = "api_token_changed", "API token created or revoked"
+    SETTINGS_CHANGED = "settings_changed", "Initiative settings changed"
+    REMINDER_SENT = "reminder_sent", "Reminder to send data emailed"

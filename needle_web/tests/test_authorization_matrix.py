@@ -142,6 +142,17 @@ RULES: dict[str, Rule] = {
     "submissions:retry": Rule(
         {"own_submitter"}, _upload, hidden={"other_submitter"}, ok=302, method="post"
     ),
+    # initiative settings: the backbone reads, the admin changes
+    "initiative:overview": Rule(BACKBONE),
+    "initiative:partners": Rule(BACKBONE),
+    "initiative:partner_add": Rule(ADMIN),
+    "initiative:partner_rename": Rule(ADMIN, lambda w: {"code": OWN}),
+    "initiative:periods": Rule(BACKBONE),
+    "initiative:outcomes": Rule(BACKBONE),
+    "initiative:vision": Rule(ADMIN),
+    "initiative:indicators": Rule(BACKBONE),
+    "initiative:thresholds": Rule(BACKBONE),
+    "initiative:refresh": Rule(ADMIN, ok=302, method="post"),
     # dashboards
     "dashboards:backbone": Rule(BACKBONE),
     "dashboards:backbone_indicator": Rule(BACKBONE, lambda w: {"indicator_id": "reach"}),

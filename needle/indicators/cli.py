@@ -19,7 +19,7 @@ from needle.errors import NeedleInputError
 from needle.indicators.schema import ALL_PERIODS, AUDIENCES, DIMENSIONS, HEADLINE, PUBLISHED
 
 _HOME_HELP = "The initiative's home folder. Default: NEEDLE_HOME, else the current folder."
-FORMATS = ("csv", "parquet", "xlsx")
+FORMATS = ("csv", "parquet", "xlsx")  # needle.indicators.export.FORMATS (tested to agree)
 
 
 def _home_option(command):
@@ -170,22 +170,17 @@ def export_command(
     fmt: str, output: Path | None, audience: str, partner: str | None, home: Path | None
 ) -> None:
     """Export every result the audience may see, with titles and units."""
-    from needle.indicators.definitions import with_titles
+    from needle.indicators.export import export_frame, write_export
     from needle.indicators.refresh import registry_for, results_for
 
     the_home = _open_home(home)
-    frame = with_titles(results_for(the_home.root, audience, partner), registry_for(the_home))
+    frame = export_frame(results_for(the_home.root, audience, partner), registry_for(the_home))
     if output is None and fmt != "csv":
         raise NeedleInputError(f"--format {fmt} needs --output FILE.")
     if output is None:
         click.echo(frame.write_csv(), nl=False)
         return
-    if fmt == "csv":
-        frame.write_csv(output)
-    elif fmt == "parquet":
-        frame.write_parquet(output)
-    else:
-        frame.write_excel(output, worksheet="indicators", autofit=True)
+    write_export(frame, fmt, output)
     click.echo(f"Wrote {frame.height:,} results for {audience} to {output}.")
 
 

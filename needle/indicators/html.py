@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,7 @@ from needle.indicators.summary import (
 if TYPE_CHECKING:
     from needle.initiative.config import AgendaConfig, OutcomeConfig, PopulationIndicatorConfig
 
-__all__ = ["PALETTE", "render_summary"]
+__all__ = ["PALETTE", "CurveChart", "bar_svg", "curve_chart", "render_summary", "trend_svg"]
 
 # Okabe-Ito: distinguishable with the common colour vision deficiencies. The blue has a
 # contrast of 5:1 on white, above the 3:1 WCAG asks of graphics.
@@ -219,6 +220,9 @@ def _svg(chart: alt.TopLevelMixin, label: str) -> str:
     """
     svg = vl_convert.vegalite_to_svg(_configure(chart).to_dict())
     svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg, count=2)
+    # Vega's own ARIA roles and labels of the marks inside: the chart is one image with
+    # one label (below), and an unlabelled "graphics-symbol" inside it fails WCAG checks.
+    svg = re.sub(r'\s+(role|aria-roledescription|aria-label)="[^"]*"', "", svg)
     return svg.replace(
         "<svg ", f'<svg role="img" aria-label="{escape(label)}" focusable="false" ', 1
     )
@@ -398,6 +402,58 @@ def _suppressed_notes(data: _Results, named: Sequence[tuple[str, Mapping[str, An
     ]
 
 
+def trend_svg(
+    rows: Sequence[Mapping[str, Any]], definition: IndicatorDefinition, latest: str
+) -> str | None:
+    """The trend of one indicator's headline as inline SVG, or None when no number of it
+    may be drawn.
+
+    ``rows`` are protected result rows with a status, one per period in order; a row that
+    is not published is a gap in the line, never a point. ``latest`` is the latest cell
+    as the page prints it, for the label a screen reader announces. Shared by this page
+    and the web dashboards, so both draw the same chart from the same numbers.
+    """
+    if not rows:
+        return None
+    periods = [r["period"] for r in rows]
+    points = [
+        {
+            "period": r["period"],
+            "value": _number_or_none(r, "value"),
+            "lower": _number_or_none(r, "lower"),
+            "upper": _number_or_none(r, "upper"),
+        }
+        for r in rows
+    ]
+    drawn = [p for p in points if p["value"] is not None]
+    if not drawn:
+        return None
+    kind = "Line chart"
+    if any(p["lower"] is not None for p in drawn):
+        kind += " with 95% confidence intervals"
+    label = (
+        f"{kind} of {definition.title} by period, {periods[0]} to {periods[-1]}. "
+        f"Latest: {latest}. The numbers are in the table that follows."
+    )
+    return _svg(_trend_chart(points, definition), label)
+
+
+def bar_svg(
+    bars: Sequence[Mapping[str, Any]],
+    unit: str,
+    label: str,
+    *,
+    reference: float | None = None,
+    axis_title: str = "",
+) -> str | None:
+    """Horizontal bars (``label``, ``value``, ``text`` each: published numbers only) as
+    inline SVG announced as ``label``, or None without bars; ``reference`` draws a dashed
+    rule (1 for an equity ratio). Shared with the web dashboards' equity view."""
+    if not bars:
+        return None
+    return _svg(_bar_chart(list(bars), unit, reference=reference, title=axis_title), label)
+
+
 def _trend_figure(data: _Results, indicator: str) -> str | None:
     """A trend chart of one indicator's headline over the periods, or None without periods."""
     d = data.definition(indicator)
@@ -406,25 +462,7 @@ def _trend_figure(data: _Results, indicator: str) -> str | None:
     if not periods:
         return None
     rows = [by_period[p] for p in periods]
-    points = [
-        {
-            "period": p,
-            "value": _number_or_none(r, "value"),
-            "lower": _number_or_none(r, "lower"),
-            "upper": _number_or_none(r, "upper"),
-        }
-        for p, r in zip(periods, rows, strict=True)
-    ]
-    drawn = [p for p in points if p["value"] is not None]
-    kind = "Line chart"
-    if any(p["lower"] is not None for p in drawn):
-        kind += " with 95% confidence intervals"
-    label = (
-        f"{kind} of {d.title} by period, {periods[0]} to {periods[-1]}."
-        + (f" Latest: {data.cell_text(rows[-1], d.unit)}." if rows else "")
-        + " The numbers are in the table that follows."
-    )
-    svg = _svg(_trend_chart(points, d), label) if drawn else None
+    svg = trend_svg(rows, d, data.cell_text(rows[-1], d.unit))
     headers, has_ci, with_n = _columns(rows, d)
     table = _table(
         f"{d.title}, by period",
@@ -667,8 +705,24 @@ def _curve_chart(points: list[dict[str, Any]], order: list[str], unit: str, line
     return alt.layer(*layers).properties(width=_CHART_WIDTH, height=240)
 
 
-def _curve_figure(definition: PopulationIndicatorConfig, curve: pl.DataFrame) -> str:
-    """One population indicator's curve: chart, what it means in words, the numbers."""
+@dataclass(frozen=True)
+class CurveChart:
+    """One population indicator's curve, ready to show: the chart (inline SVG, or None
+    with nothing to draw), how it is doing in words, the caption's lines and the same
+    numbers as a table (``headers`` and ``rows`` of text)."""
+
+    svg: str | None
+    said: str
+    details: tuple[str, ...]
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    summary: Mapping[str, Any]
+
+
+def curve_chart(definition: PopulationIndicatorConfig, curve: pl.DataFrame) -> CurveChart:
+    """The "turn the curve" chart of one population indicator (actual, baseline, target
+    path, forecast) from :func:`needle.indicators.population.turn_the_curve`, with its
+    words and table; the HTML summary and the web dashboards both show it."""
     d = definition
     rows = curve.sort("time").to_dicts() if "time" in curve.columns else curve.to_dicts()
     order = [r["period"] for r in rows]
@@ -712,11 +766,9 @@ def _curve_figure(definition: PopulationIndicatorConfig, curve: pl.DataFrame) ->
     )
     svg = _svg(_curve_chart(points, order, d.unit, lines), label) if lines and rows else None
 
-    headers = ["Period", *[name for _, name, _, _ in lines]]
-    table = _table(
-        f"{d.title}, by period",
-        headers,
-        [[r["period"], *[_curve_value(r[c], d.unit) for c, _, _, _ in lines]] for r in rows],
+    headers = ("Period", *[name for _, name, _, _ in lines])
+    table_rows = tuple(
+        (r["period"], *[_curve_value(r[c], d.unit) for c, _, _, _ in lines]) for r in rows
     )
     details = [d.description, direction + "." if direction else ""]
     fitted = [r["period"] for r in rows if r.get("fitted") and r.get("actual") is not None]
@@ -731,13 +783,28 @@ def _curve_figure(definition: PopulationIndicatorConfig, curve: pl.DataFrame) ->
             details.append(f"The real series is published by: {d.source}")
     elif d.source:
         details.append(f"Source: {d.source}")
-    spans = "".join(f"<span>{escape(t)}</span>" for t in details if t)
+    return CurveChart(
+        svg=svg,
+        said=said,
+        details=tuple(t for t in details if t),
+        headers=headers,
+        rows=table_rows,
+        summary=summary,
+    )
+
+
+def _curve_figure(definition: PopulationIndicatorConfig, curve: pl.DataFrame) -> str:
+    """One population indicator's curve: chart, what it means in words, the numbers."""
+    d = definition
+    chart = curve_chart(d, curve)
+    table = _table(f"{d.title}, by period", chart.headers, chart.rows)
+    spans = "".join(f"<span>{escape(t)}</span>" for t in chart.details)
     parts = [
         f'<figure id="curve-{escape(d.id)}" class="curve">',
         f"<figcaption>{escape(d.title)}{spans}</figcaption>",
-        f'<p class="curve-summary">{escape(said)}</p>',
-        f'<div class="chart">{svg}</div>'
-        if svg is not None
+        f'<p class="curve-summary">{escape(chart.said)}</p>',
+        f'<div class="chart">{chart.svg}</div>'
+        if chart.svg is not None
         else '<p class="suppressed">There are no values to draw.</p>',
         "<details><summary>Show the numbers"
         f'<span class="visually-hidden"> for {escape(d.title)}</span></summary>'

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -27,6 +28,14 @@ from django.conf import settings
 import needle
 from needle.errors import NeedleInputError
 from needle.indicators.definitions import IndicatorDefinition, Registry, with_titles
+from needle.indicators.export import export_frame
+from needle.indicators.html import CurveChart, bar_svg, curve_chart, trend_svg
+from needle.indicators.maps import NO_DATA, area_lookup, reach_map, read_geojson
+from needle.indicators.population import (
+    population_series_path,
+    read_population_series,
+    turn_the_curve,
+)
 from needle.indicators.refresh import current_run, registry_for, results_for
 from needle.indicators.schema import (
     ALL_PERIODS,
@@ -36,16 +45,20 @@ from needle.indicators.schema import (
     SUPPRESSED,
 )
 from needle.indicators.summary import (
+    NOT_AVAILABLE,
     DisclosureRules,
     HeadlineLine,
+    format_number,
     format_result,
     group_label,
     group_sort_key,
     headline,
     shows_n,
     sorted_periods,
+    suppression_text,
     with_status,
 )
+from needle.reference.sources import bundled_sources
 
 __all__ = [
     "BACKBONE",
@@ -53,16 +66,27 @@ __all__ = [
     "STEERING_GROUP",
     "BreakdownTable",
     "Cell",
+    "Curve",
     "Dashboard",
+    "Equity",
     "IndicatorPage",
+    "MapPage",
     "Provenance",
     "Results",
+    "Trend",
     "UnknownIndicator",
     "current_results",
     "dashboard",
     "data_package",
+    "equity",
+    "export_name",
+    "export_table",
     "indicator_page",
+    "map_areas",
+    "map_data",
+    "map_page",
     "open_data_csv",
+    "population_curves",
 ]
 
 log = logging.getLogger(__name__)
@@ -189,6 +213,91 @@ def current_results(audience: str) -> Results | None:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+# ---- charts -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One indicator's headline over the periods: the core's chart and the same numbers.
+    ``svg`` is None when no period may be drawn for the audience."""
+
+    svg: str | None
+    caption: str
+    rows: tuple[tuple[str, str], ...]  # (period, the cell as the page prints it)
+    not_drawn: tuple[str, ...]  # periods whose number is hidden or missing
+
+
+def trend(results: Results, d: IndicatorDefinition, rows: list[dict[str, Any]]) -> Trend | None:
+    """The trend of ``d``'s headline from its rows of ``results.frame``, or None with no
+    periods (one period of an "all periods only" indicator is not a trend)."""
+    by_period = {
+        r["period"]: r for r in rows if r["breakdown"] == HEADLINE and r["period"] != ALL_PERIODS
+    }
+    periods = sorted_periods(by_period)
+    if not periods:
+        return None
+    ordered = [by_period[p] for p in periods]
+    threshold, show_n = results.threshold, shows_n(d)
+    texts = [format_result(r, d.unit, threshold=threshold, show_n=show_n) for r in ordered]
+    return Trend(
+        svg=trend_svg(ordered, d, texts[-1]),
+        caption=f"{d.title}, by period, {periods[0]} to {periods[-1]}",
+        rows=tuple(zip(periods, texts, strict=True)),
+        not_drawn=tuple(
+            p for p, r in zip(periods, ordered, strict=True) if r["status"] != PUBLISHED
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A population indicator's "turn the curve" chart, or why there is none."""
+
+    id: str
+    title: str
+    chart: CurveChart | None
+    problem: str = ""
+
+
+@lru_cache(maxsize=4)
+def _curves(root: str, config_key: float, series_key: float) -> tuple[Curve, ...]:
+    del config_key, series_key  # the cache key: a changed series or needle.toml is new
+    home = needle.open_home(root)
+    definitions = home.config.population_indicators
+    if not definitions:
+        return ()
+    try:
+        series = read_population_series(home.root)
+    except NeedleInputError as error:
+        return tuple(Curve(d.id, d.title, None, str(error)) for d in definitions)
+    curves = []
+    for d in definitions:
+        try:
+            curves.append(Curve(d.id, d.title, curve_chart(d, turn_the_curve(series, d))))
+        except NeedleInputError as error:
+            curves.append(Curve(d.id, d.title, None, str(error)))
+    return tuple(curves)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def population_curves() -> tuple[Curve, ...]:
+    """The initiative's population indicators with their baselines, targets and forecasts
+    (public statistics, the same for every audience); none when ``needle.toml`` defines
+    none. Charts are drawn once per version of the series and ``needle.toml``."""
+    try:
+        home = needle.open_home(settings.HOME)
+    except NeedleInputError:
+        return ()
+    series = population_series_path(home.root)
+    return _curves(str(home.root), _mtime(home.root / "needle.toml"), _mtime(series))
+
+
 # ---- the dashboard ----------------------------------------------------------------------
 
 
@@ -213,11 +322,13 @@ class Dashboard:
     headlines: tuple[HeadlineLine, ...]
     themes: tuple[Theme, ...]
     rules: str
+    curves: tuple[Curve, ...] = ()
 
 
-def dashboard(results: Results) -> Dashboard:
+def dashboard(results: Results, curves: tuple[Curve, ...] = ()) -> Dashboard:
     """The collective dashboard of ``results``: the core's headline lines (latest period,
-    the period before, all periods) and the indicators grouped by theme."""
+    the period before, all periods), the indicators grouped by theme, and ``curves``
+    (:func:`population_curves`)."""
     present = set(results.frame["indicator"].unique().to_list())
     themes: dict[str, list[IndicatorLink]] = {}
     for d in results.registry:
@@ -229,6 +340,7 @@ def dashboard(results: Results) -> Dashboard:
         headlines=tuple(lines),
         themes=tuple(Theme(name.capitalize(), tuple(links)) for name, links in themes.items()),
         rules=results.rules.describe(),
+        curves=curves,
     )
 
 
@@ -265,6 +377,7 @@ class IndicatorPage:
     tables: tuple[BreakdownTable, ...]
     provenance: Provenance
     rules: str
+    trend: Trend | None = None
 
     @property
     def shows_partners(self) -> bool:
@@ -321,6 +434,7 @@ def indicator_page(results: Results, indicator_id: str) -> IndicatorPage:
         tables=tuple(tables),
         provenance=results.provenance,
         rules=results.rules.describe(),
+        trend=trend(results, d, rows),
     )
 
 
@@ -401,3 +515,241 @@ def data_package(results: Results) -> dict[str, Any]:
     if provenance.refreshed_at is not None:
         package["created"] = provenance.refreshed_at.isoformat()
     return package
+
+
+# ---- equity: reach by deprivation -------------------------------------------------------
+
+EQUITY = "reach_equity"
+POPULATION_RATE = "reach_population_rate"
+DECILES = "imd_decile"
+
+
+@dataclass(frozen=True)
+class EquityRow:
+    group: str
+    label: str
+    reached: str  # young people reached who live in the area, in this decile
+    residents: str  # resident young people in this decile (Census 2021)
+    rate: str  # the first as a share of the second
+    ratio: str  # the decile's share of reach over its share of residents
+    published: bool
+
+
+@dataclass(frozen=True)
+class Equity:
+    """Reach by deprivation decile against the population of each decile, as the core
+    computed it (``reach_equity`` and ``reach_population_rate`` by ``imd_decile``)."""
+
+    period: str
+    periods: tuple[str, ...]
+    rows: tuple[EquityRow, ...]
+    svg: str | None
+    title: str
+    description: str
+    provenance: Provenance
+    rules: str
+
+
+def _number(row: dict[str, Any] | None, key: str, unit: str, threshold: int | None) -> str:
+    if row is None:
+        return f"{NOT_AVAILABLE} (no data)"
+    if row["status"] != PUBLISHED:
+        return suppression_text(row["status"], threshold)
+    value = row.get(key)
+    return NOT_AVAILABLE if value is None else format_number(value, unit)
+
+
+def equity(results: Results, period: str | None = None) -> Equity | None:
+    """The equity view of ``period`` (default: all periods pooled, the steadiest picture),
+    or None when the audience has no equity results (no population reference, or an
+    indicator it may not see)."""
+    if EQUITY not in results.registry or not results.visible(results.registry.get(EQUITY)):
+        return None
+    frame = results.frame.filter(pl.col("breakdown") == DECILES)
+    ratio_rows = frame.filter(pl.col("indicator") == EQUITY).to_dicts()
+    if not ratio_rows:
+        return None
+    available = sorted_periods(r["period"] for r in ratio_rows)
+    if any(r["period"] == ALL_PERIODS for r in ratio_rows):
+        available.append(ALL_PERIODS)
+    chosen = period if period in available else available[-1]
+    if period is None and ALL_PERIODS in available:
+        chosen = ALL_PERIODS
+    d = results.registry.get(EQUITY)
+    ratios = {r["group"]: r for r in ratio_rows if r["period"] == chosen}
+    rates = {
+        r["group"]: r
+        for r in frame.filter(
+            (pl.col("indicator") == POPULATION_RATE) & (pl.col("period") == chosen)
+        ).to_dicts()
+    }
+    threshold = results.threshold
+    rows = []
+    bars = []
+    for group in sorted(ratios, key=lambda g: group_sort_key(DECILES, g)):
+        ratio = ratios[group]
+        label = group_label(DECILES, group)
+        published = ratio["status"] == PUBLISHED and ratio["value"] is not None
+        rows.append(
+            EquityRow(
+                group=group,
+                label=label,
+                reached=_number(ratio, "numerator", "people", threshold),
+                residents=_number(ratio, "denominator", "people", threshold),
+                rate=_number(rates.get(group), "value", "percent", threshold),
+                ratio=format_result(ratio, d.unit, threshold=threshold),
+                published=published,
+            )
+        )
+        if published:
+            bars.append(
+                {
+                    "label": label,
+                    "value": ratio["value"],
+                    "text": format_number(ratio["value"], d.unit),
+                }
+            )
+    when = "all periods" if chosen == ALL_PERIODS else chosen
+    svg = bar_svg(
+        bars,
+        d.unit,
+        f"Bar chart of the equity ratio by deprivation decile, {when}: {len(bars)} of "
+        f"{len(rows)} deciles drawn; a dashed line marks 1, reach in proportion to the "
+        "population. The numbers are in the table that follows.",
+        reference=1.0,
+        axis_title="Equity ratio (1 = reached in proportion to the population)",
+    )
+    return Equity(
+        period=chosen,
+        periods=tuple(available),
+        rows=tuple(rows),
+        svg=svg,
+        title=d.title,
+        description=d.description,
+        provenance=results.provenance,
+        rules=results.rules.describe(),
+    )
+
+
+# ---- the map ------------------------------------------------------------------------------
+
+MAP_INDICATOR = "reach"
+MAP_PERIOD = ALL_PERIODS
+BOUNDARIES_FILES = ("lsoa2021_boundaries.geojson.gz", "lsoa2021_boundaries.geojson")
+
+
+@lru_cache(maxsize=2)
+def _boundaries(path: str, key: float) -> dict[str, Any]:
+    del key
+    return read_geojson(Path(path))
+
+
+@lru_cache(maxsize=2)
+def _areas(reference_dir: str, key: float) -> pl.DataFrame:
+    del key
+    from needle.reference import open_reference
+
+    return area_lookup(open_reference(Path(reference_dir)))
+
+
+def map_areas() -> tuple[dict[str, Any], pl.DataFrame] | None:
+    """The LSOA boundaries (the home's ``reference/lsoa2021_boundaries.geojson[.gz]``,
+    else the bundled Trafford ones) and each LSOA's ward and decile from the home's
+    reference store; None when the home has no reference data."""
+    try:
+        home = needle.open_home(settings.HOME)
+        reference = home.reference_dir
+        areas = _areas(str(reference), _mtime(reference / "manifest.json"))
+    except NeedleInputError as error:
+        log.info("No map: %s", error)
+        return None
+    path = next(
+        (reference / name for name in BOUNDARIES_FILES if (reference / name).is_file()),
+        bundled_sources().lsoa2021_boundaries,
+    )
+    return _boundaries(str(path), _mtime(path)), areas
+
+
+def map_data(results: Results) -> dict[str, Any] | None:
+    """The map's GeoJSON for the audience of ``results`` (its protected numbers only),
+    or None without reference data."""
+    found = map_areas()
+    if found is None:
+        return None
+    boundaries, areas = found
+    return reach_map(boundaries, areas, results.frame, period=MAP_PERIOD, indicator=MAP_INDICATOR)
+
+
+@dataclass(frozen=True)
+class MapRow:
+    code: str
+    name: str
+    ward: str
+    decile: str
+    reach: str
+
+
+@dataclass(frozen=True)
+class MapPage:
+    """What the map shows, as a table for those who cannot use the map."""
+
+    rows: tuple[MapRow, ...]
+    wards: int
+    title: str
+    provenance: Provenance
+    rules: str
+
+
+def _map_text(properties: dict[str, Any], threshold: int | None) -> str:
+    if properties["value"] is not None:
+        return format_number(properties["value"], "people")
+    if properties["status"] == NO_DATA:
+        return f"{NOT_AVAILABLE} (no data)"
+    return suppression_text(properties["status"], threshold)
+
+
+def map_page(results: Results, data: dict[str, Any]) -> MapPage:
+    """The table beside the map: every neighbourhood, its ward, decile and the ward's
+    reach, read from the same GeoJSON the map draws."""
+    rows = []
+    for feature in data["features"]:
+        p = feature["properties"]
+        decile = p["imd_decile"]
+        rows.append(
+            MapRow(
+                code=p["code"],
+                name=p["name"],
+                ward=p["ward_name"] or "Not known",
+                decile=group_label(DECILES, str(decile)) if decile is not None else "Not known",
+                reach=_map_text(p, results.threshold),
+            )
+        )
+    rows.sort(key=lambda r: (r.ward, r.name))
+    d = results.registry.get(MAP_INDICATOR)
+    return MapPage(
+        rows=tuple(rows),
+        wards=len({r.ward for r in rows}),
+        title=d.title,
+        provenance=results.provenance,
+        rules=results.rules.describe(),
+    )
+
+
+# ---- exports ------------------------------------------------------------------------------
+
+
+def export_table(results: Results, *, whole: bool) -> pl.DataFrame:
+    """The audience's results for a download, with titles and units: ``whole`` as stored
+    (for the backbone), else without the per-partner rows (the steering group and funders
+    see collective numbers only)."""
+    table = results.table
+    if not whole:
+        table = table.filter(pl.col("breakdown") != PARTNER_BREAKDOWN)
+    return export_frame(table, results.registry)
+
+
+def export_name(results: Results, fmt: str) -> str:
+    """A file name that says whose results, for which audience, from which run."""
+    slug = re.sub(r"[^a-z0-9]+", "-", results.initiative.lower()).strip("-") or "initiative"
+    audience = results.audience.replace("_", "-")
+    return f"{slug}-{audience}-{str(results.run.get('run_id', ''))[:8]}.{fmt}"

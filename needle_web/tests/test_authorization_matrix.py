@@ -153,12 +153,44 @@ RULES: dict[str, Rule] = {
     "initiative:indicators": Rule(BACKBONE),
     "initiative:thresholds": Rule(BACKBONE),
     "initiative:refresh": Rule(ADMIN, ok=302, method="post"),
+    # the partner's feedback page: the backbone may open any partner's, a partner its own
+    "feedback:home": Rule(BACKBONE | PARTNERS),
+    "feedback:partner": Rule(
+        BACKBONE | OWN_PARTNER, lambda w: {"partner_code": OWN}, hidden=OTHER_PARTNER
+    ),
+    # the API: submissions only with a partner's API token (a browser session is not
+    # enough: 401), indicator results with a token or by role; tokens managed by the admin
+    "api:api-root": public(ok=302),
+    "api:docs": public(),
+    "api:openapi-json": public(),
+    "api:tokens": Rule(ADMIN),
+    "api:token_new": Rule(ADMIN),
+    "api:token_revoke": Rule(ADMIN, lambda w: {"token_id": 1}, ok=404),  # no such token
+    "api:submissions": Rule(frozenset(), anonymous=401, overrides=dict.fromkeys(SIGNED_IN, 401)),
+    "api:submission": Rule(
+        frozenset(), _upload, anonymous=401, overrides=dict.fromkeys(SIGNED_IN, 401)
+    ),
+    "api:indicators": Rule(SIGNED_IN, anonymous=401),
+    "api:indicator": Rule(SIGNED_IN, lambda w: {"indicator_id": "reach"}, anonymous=401),
     # dashboards
     "dashboards:backbone": Rule(BACKBONE),
     "dashboards:backbone_indicator": Rule(BACKBONE, lambda w: {"indicator_id": "reach"}),
     "dashboards:steering": Rule(COLLECTIVE),
     "dashboards:steering_indicator": Rule(COLLECTIVE, lambda w: {"indicator_id": "reach"}),
+    "dashboards:backbone_equity": Rule(BACKBONE),
+    "dashboards:backbone_map": Rule(BACKBONE),
+    # The matrix's home has no reference data, so the map's data is "not found" (404) for
+    # those who may see it, and refused as usual to everyone else.
+    "dashboards:backbone_map_data": Rule(BACKBONE, ok=404),
+    "dashboards:backbone_export": Rule(BACKBONE, lambda w: {"audience": "backbone", "fmt": "xlsx"}),
+    "dashboards:steering_equity": Rule(COLLECTIVE),
+    "dashboards:steering_map": Rule(COLLECTIVE),
+    "dashboards:steering_map_data": Rule(COLLECTIVE, ok=404),
+    "dashboards:steering_export": Rule(COLLECTIVE),
     "dashboards:public": public(),
+    "dashboards:public_equity": public(),
+    "dashboards:public_map": public(),
+    "dashboards:public_map_data": public(ok=404),
     "dashboards:public_indicator": Rule(
         EVERYONE, lambda w: {"indicator_id": "reach"}, anonymous=200
     ),

@@ -3,7 +3,9 @@ indicators are computed by the core from the hand-made pool of the core's own in
 tests (tests/indicators/pools.py: three partners, three quarters, thirteen young people).
 
 The thresholds are set low (public 3, steering group and partners 2) so that each
-protected audience has both published and suppressed numbers on so small a pool.
+protected audience has both published and suppressed numbers on so small a pool. The
+home also has the demo's population indicators (baselines and targets) with the bundled
+illustrative series, so that the dashboards draw "turn the curve" charts.
 """
 
 from __future__ import annotations
@@ -11,6 +13,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from needle.indicators.population import (
+    BUNDLED_TRAFFORD_SERIES,
+    load_population_series,
+    save_population_series,
+)
 from needle.indicators.refresh import indicators_dir, refresh_files, registry_for
 from needle.initiative import init_home, open_home
 from needle.initiative.config import (
@@ -18,6 +25,7 @@ from needle.initiative.config import (
     InitiativeConfig,
     PartnerConfig,
     PeriodsConfig,
+    trafford_demo_config,
 )
 
 # The core's test helpers live in tests/ (on the path when tests/ is collected; added here
@@ -50,6 +58,7 @@ def _config() -> InitiativeConfig:
         periods=PeriodsConfig(first="2025-Q1"),
         partners=tuple(PartnerConfig(code, name) for code, name in PARTNERS.items()),
         disclosure=DisclosureConfig(public=3, steering_group=2, partner=2, min_peers=3),
+        population_indicators=trafford_demo_config().population_indicators,
     )
 
 
@@ -63,6 +72,10 @@ def home_with_results(root: Path) -> Path:
     """A home with the hand-made submissions pooled and the indicators refreshed."""
     empty_home(root)
     home = open_home(root)
+    series = BUNDLED_TRAFFORD_SERIES
+    save_population_series(
+        home.root, load_population_series(series, home.config.population_indicators)
+    )
     with home.open_pool() as pool:
         submit_all(pool, Data.original())
         files = pool.files()

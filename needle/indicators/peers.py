@@ -5,9 +5,14 @@ Similar means sharing a main provision category (the category of most of a partn
 sessions). A partner sees its own value with the median and quartiles of its peer group,
 never another partner's name or value, and only when at least ``min_peers`` partners
 (itself included) contribute a value. A group smaller than that falls back to all
-partners, labelled as such, if *they* are enough; otherwise nothing is shown. A partner's
-value only enters a distribution when it rests on at least ``threshold`` units, so a
-quartile can never be a small count.
+partners, labelled as such, if *they* are enough; otherwise nothing is shown.
+
+Why the distribution is drawn from the partner audience's *protected* table, and only
+from its published cells: quartiles of a few values give those values back (with three
+peers, linear quartiles determine all three), so every value that enters must be one the
+disclosure control already lets partners and the steering group see. A cell hidden by
+primary or secondary suppression never enters, or a partner could recover its own hidden
+number, and from it, through the margins, a small count.
 """
 
 from __future__ import annotations
@@ -48,28 +53,32 @@ def _quartiles(values: np.ndarray) -> tuple[float, float, float]:
 
 
 def peer_benchmarks(
-    results: pl.DataFrame,
+    protected: pl.DataFrame,
     categories: dict[str, str],
     *,
     min_peers: int,
-    threshold: int,
 ) -> pl.DataFrame:
     """Peer distributions for every indicator with a partner breakdown, per period.
 
-    ``results`` are the backbone's (unprotected) results; the output has one row per
-    (indicator, period, partner) whose peer group is large enough, holding the partner's
-    own value (null if its own number is too small to show) and its peers' quartiles.
+    ``protected`` is the partner audience's protected table (with ``status``); the output
+    has one row per (indicator, period, partner) whose peer group is large enough,
+    holding the partner's own value (null when its own cell is not published) and its
+    peers' quartiles, computed from published cells only.
     """
-    rows = results.filter(pl.col("breakdown") == "partner").select(
-        "indicator", "period", partner="group", value="value", n="n"
+    rows = protected.filter(pl.col("breakdown") == "partner").select(
+        "indicator",
+        "period",
+        partner="group",
+        value="value",
+        published=pl.col("status").fill_null(PUBLISHED) == PUBLISHED
+        if "status" in protected.columns
+        else pl.lit(True),
     )
     if rows.is_empty():
         return pl.DataFrame(schema=PEER_SCHEMA)
     rows = rows.with_columns(
         category=pl.col("partner").replace_strict(categories, default=None),
-        usable=(pl.col("n") >= threshold)
-        & pl.col("value").is_not_null()
-        & pl.col("value").is_finite(),
+        usable=pl.col("published") & pl.col("value").is_not_null() & pl.col("value").is_finite(),
     )
     out: list[dict] = []
     for (indicator, period), block in rows.group_by(["indicator", "period"], maintain_order=True):

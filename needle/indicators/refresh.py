@@ -176,10 +176,9 @@ def refresh_files(
     step = time.perf_counter()
     protected = protect_all(results, registry, config)
     peers = peer_benchmarks(
-        results,
+        protected["partner"],
         categories,
         min_peers=getattr(config.disclosure, "min_peers", 5),
-        threshold=config.disclosure.partner,
     )
     timings["disclosure"] = time.perf_counter() - step
 

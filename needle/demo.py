@@ -72,6 +72,8 @@ def run_demo(workdir: Path, *, seed: int = 2026, echo: Callable[[str], None] = p
     show_indicators(workdir / "home", workdir, echo=echo)
     ok = all(r.as_planned for r in results)
     echo("\nAll as planned." if ok else "\nSome submissions did not go as planned.")
+    # Printed last, on a line of its own: bin/demo reads it to serve this home next.
+    echo(f"\nDemo home: {(workdir / 'home').resolve()}")
     return ok
 
 

@@ -276,10 +276,13 @@ class PartnerConfig:
 @dataclass(frozen=True)
 class PeriodsConfig:
     """How often partners report (``frequency``) and the first reporting period (``first``,
-    a label of that frequency: ``2024-Q4``, ``2024-10`` or ``2024``)."""
+    a label of that frequency: ``2024-Q4``, ``2024-10`` or ``2024``).
+    ``submission_due_days``: how many days after a period ends its data is due; a partner
+    with nothing accepted by then is late."""
 
     first: str
     frequency: str = "quarter"
+    submission_due_days: int = 28
 
     def __post_init__(self) -> None:
         frequency = _text("periods.frequency", self.frequency, "quarter, month or year")
@@ -302,6 +305,13 @@ class PeriodsConfig:
                 f"{frequency} such as {_EXAMPLE_LABEL[frequency]}, or change the frequency.",
             )
         object.__setattr__(self, "first", label)  # the canonical label: 2024q4 -> 2024-Q4
+        _whole(
+            "periods.submission_due_days",
+            self.submission_due_days,
+            0,
+            "28",
+            " (the days after a period ends by which its data is due; 0 for the day it ends)",
+        )
 
     @property
     def first_period(self) -> Period:
@@ -762,7 +772,10 @@ class InitiativeConfig:
 
 _TABLES: dict[str, tuple[type, dict[str, str]]] = {
     # TOML table -> (dataclass, {TOML key: field name})
-    "periods": (PeriodsConfig, {"frequency": "frequency", "first": "first"}),
+    "periods": (
+        PeriodsConfig,
+        {k: k for k in ("frequency", "first", "submission_due_days")},
+    ),
     "disclosure": (
         DisclosureConfig,
         {k: k for k in (*AUDIENCES, "public_rounding", "min_peers")},
@@ -1022,6 +1035,8 @@ def config_to_toml(config: InitiativeConfig) -> str:
         f"frequency = {_toml_str(config.periods.frequency)}",
         "# The first reporting period: 2024-Q4 (quarter), 2024-10 (month) or 2024 (year).",
         f"first = {_toml_str(config.periods.first)}",
+        "# Days after a period ends by which its data is due (late after that).",
+        f"submission_due_days = {config.periods.submission_due_days}",
         "",
         "[disclosure]",
         "# The smallest count each audience may see; smaller counts are suppressed.",

@@ -44,6 +44,7 @@ NAV: list[NavLink] = [
     ),
     NavLink("Initiative settings", "initiative:overview", frozenset(BACKBONE_ROLES)),
     NavLink("Accounts", "accounts:account_list", frozenset({Role.BACKBONE_ADMIN})),
+    NavLink("API tokens", "api:tokens", frozenset({Role.BACKBONE_ADMIN})),
     NavLink("Audit log", "audit:event_list", frozenset({Role.BACKBONE_ADMIN})),
     NavLink("Sign-in security", "accounts:two_factor_setup"),
 ]

@@ -153,6 +153,15 @@ RULES: dict[str, Rule] = {
     "initiative:indicators": Rule(BACKBONE),
     "initiative:thresholds": Rule(BACKBONE),
     "initiative:refresh": Rule(ADMIN, ok=302, method="post"),
+    # the backbone's tracker and data quality; a partner may read its own data quality
+    "tracker:submissions": Rule(BACKBONE),
+    "tracker:remind": Rule(
+        BACKBONE, lambda w: {"period": "2025-Q1", "code": OWN}, ok=302, method="post"
+    ),
+    "tracker:data_quality": Rule(BACKBONE),
+    "tracker:partner_quality": Rule(
+        BACKBONE | OWN_PARTNER, lambda w: {"code": OWN}, hidden=OTHER_PARTNER
+    ),
     # the partner's feedback page: the backbone may open any partner's, a partner its own
     "feedback:home": Rule(BACKBONE | PARTNERS),
     "feedback:partner": Rule(

@@ -2,15 +2,22 @@
 
 Each server runs `needle serve` in a subprocess against a fresh initiative home, on a port
 the system chooses (`--port 0`, read back from the printed URL), with an environment that
-holds nothing from the one the tests run in.
+holds nothing from the one the tests run in. The server starts the background worker as
+its own child process, which these tests watch by its printed process id.
+
+``start_server``, ``Browser`` and ``web_command`` are also used by the served-demo test and
+the browser journey (tests/web/test_journey.py).
 """
 
 from __future__ import annotations
 
 import http.cookiejar
+import json
+import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -25,20 +32,48 @@ from pathlib import Path
 
 import pytest
 
-from needle.initiative import InitiativeConfig, PeriodsConfig, init_home
+from needle.errors import NeedleInputError
+from needle.initiative import InitiativeConfig, PartnerConfig, PeriodsConfig, init_home
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "a long test passphrase 42"
 START_TIMEOUT = 90  # seconds for the server to apply its migrations and listen
 SERVE = [sys.executable, "-m", "needle.cli", "serve"]
+WORKER_STARTED = re.compile(r"Background worker started \(process (\d+)\)")
 
 
-def _make_home(folder: Path) -> Path:
+def _make_home(folder: Path, *, reference: bool = False) -> Path:
+    """A home with partner YC; with ``reference``, the postcode look-ups a submission needs."""
     config = InitiativeConfig(
-        name="Serve Test Collective", area=("E08000009",), periods=PeriodsConfig(first="2025-Q1")
+        name="Serve Test Collective",
+        area=("E08000009",),
+        periods=PeriodsConfig(first="2025-Q1"),
+        partners=(PartnerConfig("YC", "Youth Club"),),
     )
-    return init_home(folder, config, reference=False).home.root
+    return init_home(folder, config, reference=reference).home.root
+
+
+def web_command(home: Path, *args: str) -> str:
+    """``python -m needle_web ARGS`` on ``home``'s web database (as the server has it)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "needle_web", *args],
+        cwd=ROOT,
+        env={"NEEDLE_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @dataclass
@@ -51,6 +86,19 @@ class Server:
     def output(self) -> str:
         return "".join(self.lines)
 
+    def worker_pids(self) -> list[int]:
+        """The background worker's process ids, in the order they were started."""
+        return [int(pid) for pid in WORKER_STARTED.findall(self.output)]
+
+    def wait_for(self, pattern: str, timeout: float = 30) -> re.Match[str]:
+        """The first match of ``pattern`` in the output, waiting for it to be printed."""
+        deadline = time.monotonic() + timeout
+        while not (found := re.search(pattern, self.output)):
+            if time.monotonic() > deadline:
+                pytest.fail(f"needle serve never printed {pattern!r}:\n{self.output}")
+            time.sleep(0.1)
+        return found
+
     def stop(self, signum: int = signal.SIGTERM) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signum)
@@ -62,12 +110,19 @@ class Server:
             raise
 
 
-def _start(home: Path, *options: str) -> Server:
+def start_server(home: Path, *options: str) -> Server:
     """Start `needle serve` and return once it answers /healthz (or fail with its output)."""
+    return watch_server([*SERVE, "--home", str(home), "--port", "0", *options])
+
+
+def watch_server(
+    command: list[str], *, env: dict[str, str] | None = None, timeout: float = START_TIMEOUT
+) -> Server:
+    """Run ``command``, which ends by serving, and return once the app answers /healthz."""
     process = subprocess.Popen(
-        [*SERVE, "--home", str(home), "--port", "0", *options],
+        command,
         cwd=ROOT,
-        env={},  # nothing from the environment the tests run in
+        env=env or {},  # by default nothing from the environment the tests run in
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -83,7 +138,7 @@ def _start(home: Path, *options: str) -> Server:
         arrived.put(None)
 
     threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + timeout
     try:
         while not server.url:
             line = arrived.get(timeout=max(deadline - time.monotonic(), 0.1))
@@ -160,7 +215,7 @@ class Browser:
                 return Response(error.code, error.headers, error.read().decode())
 
 
-def _csrf_token(page: str) -> str:
+def csrf_token(page: str) -> str:
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert found, "the form has no CSRF token"
     return found.group(1)
@@ -170,7 +225,7 @@ def _csrf_token(page: str) -> str:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server for the HTTP tests, with a backbone admin created while it runs."""
     home = _make_home(tmp_path_factory.mktemp("serve") / "home")
-    running = _start(home)
+    running = start_server(home)
     try:
         created = subprocess.run(
             [sys.executable, "-m", "needle_web", "create_backbone_admin", "--email", ADMIN_EMAIL],
@@ -245,7 +300,7 @@ def test_csrf_is_still_checked(server: Server) -> None:
 
 def test_backbone_admin_signs_in_over_http_and_must_set_up_two_factor(server: Server) -> None:
     browser = Browser(server.url)
-    token = _csrf_token(browser.get("/sign-in/").text)
+    token = csrf_token(browser.get("/sign-in/").text)
     response = browser.post(
         "/sign-in/",
         {"csrfmiddlewaretoken": token, "username": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
@@ -268,11 +323,127 @@ def test_backbone_admin_signs_in_over_http_and_must_set_up_two_factor(server: Se
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_it_stops_cleanly(tmp_path: Path, signum: int) -> None:
-    running = _start(_make_home(tmp_path / "home"))
+def test_it_stops_cleanly_with_its_worker(tmp_path: Path, signum: int) -> None:
+    running = start_server(_make_home(tmp_path / "home"))
+    [worker] = running.worker_pids() or [int(running.wait_for(WORKER_STARTED.pattern)[1])]
+    assert _alive(worker)
     assert running.stop(signum) == 0, running.output
     assert "Stopped." in running.output
     assert "Traceback" not in running.output
+    assert not _alive(worker)  # stopped with the server, not left behind
+
+
+# ---- the background worker ----------------------------------------------------------------
+
+# Runs in the web app's own process on the served home: a submitter of YC, and a workbook
+# sent through the service, which queues its check in the database for a worker.
+_SEND = """
+from django.core.files.uploadedfile import SimpleUploadedFile
+from needle_web.accounts.roles import Role
+from needle_web.accounts.testing import PASSWORD, make_account
+from needle_web.submissions import services
+account = make_account(Role.PARTNER_SUBMITTER, email={email!r}, partner_code="YC")
+upload = services.upload_create(account=account, period="2025-Q1",
+    file=SimpleUploadedFile("youth-club.xlsx", open({path!r}, "rb").read()))
+print("UPLOAD", upload.pk, upload.state, PASSWORD)
+"""
+
+
+def _signed_in(url: str, email: str, password: str) -> Browser:
+    browser = Browser(url)
+    token = csrf_token(browser.get("/sign-in/").text)
+    response = browser.post(
+        "/sign-in/", {"csrfmiddlewaretoken": token, "username": email, "password": password}
+    )
+    assert response.status == 302, response.text
+    return browser
+
+
+@pytest.mark.slow
+def test_the_served_app_checks_a_file_sent_to_it(tmp_path: Path) -> None:
+    """No separate worker: the file is decided by the one `needle serve` started."""
+    if str(ROOT / "tests") not in sys.path:  # the core's test builders
+        sys.path.insert(0, str(ROOT / "tests"))
+    from submission_builders import clean_rows, write_workbook
+
+    home = _make_home(tmp_path / "home", reference=True)
+    workbook = write_workbook(tmp_path / "youth-club.xlsx", clean_rows())
+    running = start_server(home)
+    try:
+        email = "sam@youthclub.example.org"
+        sent = web_command(home, "shell", "-c", _SEND.format(email=email, path=str(workbook)))
+        upload, state, password = sent.split("UPLOAD ", 1)[1].split(" ", 2)
+        assert state == "queued"
+        browser = _signed_in(running.url, email, password.strip())
+        deadline = time.monotonic() + 60
+        while (status := json.loads(browser.get(f"/submissions/{upload}/status/").text))[
+            "state"
+        ] in ("queued", "processing"):
+            assert time.monotonic() < deadline, f"still {status} after a minute"
+            time.sleep(0.3)
+        assert status["state"] == "accepted", status
+    finally:
+        running.stop()
+    assert "Traceback" not in running.output
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_is_started_again(tmp_path: Path) -> None:
+    running = start_server(_make_home(tmp_path / "home"))
+    try:
+        first = int(running.wait_for(WORKER_STARTED.pattern)[1])
+        os.kill(first, signal.SIGKILL)
+        running.wait_for("stopped unexpectedly")
+        second = int(running.wait_for(rf"process (?!{first}\))(\d+)\)")[1])
+        assert second != first and _alive(second)
+        assert Browser(running.url).get("/healthz").status == 200  # the server carried on
+    finally:
+        running.stop()
+    assert not _alive(second)
+
+
+@pytest.mark.slow
+def test_no_worker_leaves_it_to_another_process(tmp_path: Path) -> None:
+    running = start_server(_make_home(tmp_path / "home"), "--no-worker")
+    running.stop()
+    assert "Background worker not started (--no-worker)" in running.output
+    assert "db_worker" in running.output  # says how to run it instead
+    assert not running.worker_pids()
+
+
+# ---- the port ---------------------------------------------------------------------------
+
+
+def _busy_port() -> socket.socket:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    return taken
+
+
+def _app(environ: object, start_response: object) -> list[bytes]:  # pragma: no cover
+    return []
+
+
+def test_without_a_port_the_next_free_one_is_used() -> None:
+    from needle_web.cli import _listen
+
+    with _busy_port() as taken:
+        port = taken.getsockname()[1]
+        server = _listen(_app, host="127.0.0.1", port=port, threads=1, tries=5)
+        try:
+            assert port < int(server.effective_port) <= port + 4
+        finally:
+            server.close()
+
+
+def test_a_chosen_port_in_use_is_refused_with_a_way_out() -> None:
+    from needle_web.cli import _listen
+
+    with _busy_port() as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(NeedleInputError, match=rf"{port}: .*Choose another with --port"):
+            _listen(_app, host="127.0.0.1", port=port, threads=1, tries=1)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "needle.example.org"])

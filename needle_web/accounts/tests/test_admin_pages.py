@@ -48,8 +48,8 @@ def test_admins_see_them(name: str, admin_client: Client) -> None:
     assert response.status_code == 200
     labels = [label for label, _, _ in response.context["nav_items"]]
     assert labels == [
-        "Home", "Dashboard", "Open data", "Submissions", "Accounts", "Audit log",
-        "Sign-in security",
+        "Home", "Dashboard", "Open data", "Submissions", "Tracker", "Data quality",
+        "Initiative settings", "Accounts", "API tokens", "Audit log", "Sign-in security",
     ]  # fmt: skip
 
 
@@ -60,6 +60,7 @@ def test_navigation_follows_the_role() -> None:
         ("Home", "/", True),
         ("Open data", reverse("dashboards:public"), False),
         ("Submissions", reverse("submissions:list"), False),
+        ("Our feedback", reverse("feedback:home"), False),
         ("Sign-in security", "/two-factor/", False),
     ]
     assert https_client().get(reverse("pages:home")).context["nav_items"] == []

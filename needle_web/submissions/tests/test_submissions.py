@@ -320,6 +320,8 @@ def test_a_partner_viewer_sees_history_but_cannot_send(home, submitter, tmp_path
     listing = viewer.get(reverse("submissions:list"))
     assert list(listing.context["uploads"]) == [upload]
     assert "Send your data" not in listing.content.decode()
+    # ... and finds its own data-quality page from there
+    assert reverse("tracker:partner_quality", args=["YC"]) in listing.content.decode()
     assert viewer.get(reverse("submissions:detail", args=[upload.pk])).status_code == 200
 
 

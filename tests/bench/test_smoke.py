@@ -1,6 +1,7 @@
 """Benchmarks are not timed in CI; this only proves each one still runs end to end."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,24 @@ def test_indicators_benchmark_runs(tmp_path):
     assert figures["rows"]["attendance"] == 50_000
     assert figures["incremental_read_again"] == 1
     assert figures["full_seconds"] > 0 and figures["floor_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_web_benchmark_runs(tmp_path):
+    out = tmp_path / "figures.json"
+    # wrk where it is installed (as on CI); the small Python client where it is not.
+    client = "wrk" if shutil.which("wrk") else "python"
+    subprocess.run(
+        [sys.executable, str(BENCH / "web.py"), "--smoke", "--client", client, "--cache",
+         str(tmp_path), "--json", str(out)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    figures = json.loads(out.read_text())
+    for name in ("trivial", "trivial_signed_in", "public", "steering", "dashboard"):
+        page = figures["pages"][name]
+        assert page["requests"] > 0 and page["errors"]["total"] == 0, name
+        assert 0 < page["p50_ms"] <= page["p95_ms"] <= page["p99_ms"], name
+    assert figures["dashboard_over_floor_p95"] > 0
+    assert figures["profile"]["results_rows"] > 0
+    assert figures["profile"]["render_ms"] > 0 and figures["profile"]["read_ms"] > 0

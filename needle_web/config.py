@@ -185,6 +185,10 @@ def databases(home: Path, environ: Mapping[str, str] | None = None) -> dict[str,
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": home / SQLITE_FILE_NAME,
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            # Kept open between requests: a new SQLite connection costs more than a
+            # signed-in page's three queries (docs/benchmarks.md, Web).
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 

@@ -5,11 +5,12 @@ Every number here comes from the core: the current run's protected table for the
 (``needle.indicators.summary``), so a suppressed cell can only ever read "suppressed". The
 web layer chooses what to put on a page and in which order, nothing more.
 
-Why a small cache: a run never changes once written (a refresh writes a new run and
-switches ``current.json``), so one audience's table of one run can be kept in memory and
-keyed by the run id; each request still reads ``current.json`` and so sees a refresh at
-once. At national scale the table is a few hundred thousand rows, which is too slow to read
-from Parquet on every request.
+Why small caches: a run never changes once written (a refresh writes a new run and
+switches ``current.json``), so one audience's results of one run, and the dashboard shaped
+from them, can be kept in memory keyed by the run id; each request still reads
+``current.json`` and so sees a refresh at once. The home is opened once per version of its
+``needle.toml``. At national scale the table is over a million rows: reading and shaping it
+on every request made the dashboard's p95 seconds under load (docs/benchmarks.md, Web).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from needle.indicators.summary import (
     suppression_text,
     with_status,
 )
+from needle.initiative import Home
 from needle.reference.sources import bundled_sources
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ = [
     "Results",
     "Trend",
     "UnknownIndicator",
+    "cache_key",
     "current_results",
     "dashboard",
     "data_package",
@@ -138,7 +141,7 @@ class Provenance:
     periods: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: one object per run and audience
 class Results:
     """One audience's current results and what is needed to show them."""
 
@@ -191,15 +194,49 @@ def _registry(root: str, run_id: str) -> Registry:
     return registry_for(needle.open_home(root))
 
 
+@lru_cache(maxsize=4)
+def _home_at(root: str, config_key: float) -> Home:
+    del config_key  # the cache key: a changed needle.toml is opened again
+    return needle.open_home(root)
+
+
+def open_home() -> Home:
+    """The initiative at ``settings.HOME``, opened once per version of its ``needle.toml``
+    (the core's own message when there is no home there)."""
+    if settings.HOME is None:
+        return needle.open_home(None)
+    root = Path(settings.HOME)
+    key = _mtime(root / "needle.toml")
+    return _home_at(str(root), key) if key else needle.open_home(root)
+
+
+@lru_cache(maxsize=8)
+def _results(root: str, run_id: str, audience: str, config_key: float) -> Results:
+    del config_key  # thresholds and the name come from needle.toml
+    home = _home_at(root, _mtime(Path(root) / "needle.toml"))
+    run = current_run(home.root)
+    if run["run_id"] != run_id:
+        raise FileNotFoundError(run_id)  # replaced meanwhile: the caller tries again
+    rules = DisclosureRules.for_audience(audience, home.config.disclosure)
+    return Results(
+        audience,
+        home.config.name,
+        run,
+        _registry(root, run_id),
+        _table(root, run_id, audience),
+        rules,
+    )
+
+
 def current_results(audience: str) -> Results | None:
     """The current results of the initiative at ``settings.HOME`` for ``audience``, or None
     when there are none yet (no home there, or the indicators never computed)."""
     for attempt in range(2):
         try:
-            home = needle.open_home(settings.HOME)
+            home = open_home()
             run = current_run(home.root)
-            table = _table(str(home.root), run["run_id"], audience)
-            registry = _registry(str(home.root), run["run_id"])
+            root = str(home.root)
+            return _results(root, run["run_id"], audience, _mtime(home.root / "needle.toml"))
         except NeedleInputError as error:
             log.info("No indicator results to show: %s", error)
             return None
@@ -208,8 +245,6 @@ def current_results(audience: str) -> Results | None:
             if attempt:
                 raise
             continue
-        rules = DisclosureRules.for_audience(audience, home.config.disclosure)
-        return Results(audience, home.config.name, run, registry, table, rules)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -291,7 +326,7 @@ def population_curves() -> tuple[Curve, ...]:
     (public statistics, the same for every audience); none when ``needle.toml`` defines
     none. Charts are drawn once per version of the series and ``needle.toml``."""
     try:
-        home = needle.open_home(settings.HOME)
+        home = open_home()
     except NeedleInputError:
         return ()
     series = population_series_path(home.root)
@@ -325,20 +360,43 @@ class Dashboard:
     curves: tuple[Curve, ...] = ()
 
 
-def dashboard(results: Results, curves: tuple[Curve, ...] = ()) -> Dashboard:
-    """The collective dashboard of ``results``: the core's headline lines (latest period,
-    the period before, all periods), the indicators grouped by theme, and ``curves``
-    (:func:`population_curves`)."""
+@lru_cache(maxsize=8)
+def _headlines_and_themes(results: Results) -> tuple[tuple[HeadlineLine, ...], tuple[Theme, ...]]:
+    # Keyed by the Results object, which is one per run and audience (see _results).
     present = set(results.frame["indicator"].unique().to_list())
     themes: dict[str, list[IndicatorLink]] = {}
     for d in results.registry:
         if d.id in present and results.visible(d):
             themes.setdefault(d.theme, []).append(IndicatorLink(d.id, d.title, d.unit))
     lines = headline(results.frame, results.registry, threshold=results.threshold)
+    return (
+        tuple(lines),
+        tuple(Theme(name.capitalize(), tuple(links)) for name, links in themes.items()),
+    )
+
+
+def cache_key(results: Results) -> str:
+    """What a page shaped from ``results`` depends on besides the audience: the run, and
+    the versions of ``needle.toml`` and of the population series (the curves)."""
+    root = open_home().root
+    return "-".join(
+        (
+            results.run["run_id"],
+            str(_mtime(root / "needle.toml")),
+            str(_mtime(population_series_path(root))),
+        )
+    )
+
+
+def dashboard(results: Results, curves: tuple[Curve, ...] = ()) -> Dashboard:
+    """The collective dashboard of ``results``: the core's headline lines (latest period,
+    the period before, all periods), the indicators grouped by theme, and ``curves``
+    (:func:`population_curves`)."""
+    headlines, themes = _headlines_and_themes(results)
     return Dashboard(
         provenance=results.provenance,
-        headlines=tuple(lines),
-        themes=tuple(Theme(name.capitalize(), tuple(links)) for name, links in themes.items()),
+        headlines=headlines,
+        themes=themes,
         rules=results.rules.describe(),
         curves=curves,
     )
@@ -657,7 +715,7 @@ def map_areas() -> tuple[dict[str, Any], pl.DataFrame] | None:
     else the bundled Trafford ones) and each LSOA's ward and decile from the home's
     reference store; None when the home has no reference data."""
     try:
-        home = needle.open_home(settings.HOME)
+        home = open_home()
         reference = home.reference_dir
         areas = _areas(str(reference), _mtime(reference / "manifest.json"))
     except NeedleInputError as error:

@@ -96,6 +96,7 @@ def _dashboard(request: HttpRequest, audience: str) -> HttpResponse:
         "dashboard": (
             selectors.dashboard(results, selectors.population_curves()) if results else None
         ),
+        "dashboard_key": selectors.cache_key(results) if results else "",
         "export_audiences": EXPORT_AUDIENCES if audience == BACKBONE else (),
         "export_formats": FORMATS,
     }

@@ -274,6 +274,8 @@ def _register_groups() -> None:
     from needle.indicators.cli import indicators
     from needle.indicators.population_cli import population
     from needle.initiative.cli import init
+    from needle.journeys.cli import journeys
+    from needle.linkage.cli import link
     from needle.pool.cli import COMMANDS
     from needle.reference.cli import reference
 
@@ -282,7 +284,9 @@ def _register_groups() -> None:
     for command in COMMANDS:
         main.add_command(command)
     main.add_command(indicators)
+    main.add_command(link)
     main.add_command(population)
+    main.add_command(journeys)
     for entry in entry_points(group="needle.commands"):
         main.add_command(entry.load(), entry.name)
 

@@ -175,7 +175,7 @@ def describe_pool(pool) -> str:
         count = pool.read(entity).select(pl.len()).collect().item()
         lines.append(f"  {entity:<14} {count:>8,} rows")
     people = pool.read("young_people").select("org", "person_ref").unique().collect().height
-    lines.append(f"  {people:,} young people as recorded by partners (not yet linked)")
+    lines.append(f"  {people:,} young people as recorded by partners (before linking)")
     lines.append("  submissions: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
     lines.append("  No name, date of birth or postcode is stored (docs/guides/pool.md).")
     return "\n".join(lines)
@@ -197,11 +197,14 @@ def show_indicators(home_dir: Path, workdir: Path, *, echo: Callable[[str], None
     from needle.indicators.refresh import current_run, load_results, refresh, registry_for
     from needle.indicators.summary import format_headlines, headline
     from needle.initiative import open_home
+    from needle.linkage import link
 
     home = open_home(home_dir)
     config = home.config
     series = load_population_series(BUNDLED_TRAFFORD_SERIES, config.population_indicators)
     save_population_series(home.root, series)
+    echo("\nLinking young people across partners (keyed encodings only) ...")
+    echo(link(home).describe())
     echo("\nComputing the shared indicators ...")
     echo(refresh(home).describe())
     registry = registry_for(home)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "needle_web.feedback",
     "needle_web.initiative",
     "needle_web.api",
+    "needle_web.journeys",
 ]
 # Background work (the submissions app's uploads): django-tasks with its database backend
 # (django-tasks-db), so no extra server is needed; `python -m needle_web db_worker` runs

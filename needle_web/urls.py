@@ -12,4 +12,5 @@ urlpatterns = [
     path("feedback/", include("needle_web.feedback.urls")),
     path("initiative/", include("needle_web.initiative.urls")),
     path("api/", include("needle_web.api.urls")),
+    path("journeys/", include("needle_web.journeys.urls")),
 ]

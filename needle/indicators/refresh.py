@@ -101,9 +101,12 @@ def thresholds(config: Any) -> dict[str, tuple[int, int]]:
 
 def refresh(home: Any, *, full: bool = False, pool: Any = None) -> RefreshResult:
     """Refresh the indicators of the initiative at ``home`` (a :class:`Home`)."""
+    from needle.linkage import link
+
     own_pool = pool is None
     pool = pool or home.open_pool()
     try:
+        link(home, pool=pool)  # every refresh counts linked young people (issue 6)
         files = pool.files()
     finally:
         if own_pool:

@@ -37,6 +37,9 @@ NAV: list[NavLink] = [
         "submissions:list",
         frozenset({*BACKBONE_ROLES, Role.PARTNER_SUBMITTER, Role.PARTNER_VIEWER}),
     ),
+    NavLink(
+        "Journeys", "journeys:home", frozenset({*BACKBONE_ROLES, Role.STEERING_GROUP, Role.FUNDER})
+    ),
     NavLink("Tracker", "tracker:submissions", frozenset(BACKBONE_ROLES)),
     NavLink("Data quality", "tracker:data_quality", frozenset(BACKBONE_ROLES)),
     NavLink(

@@ -205,6 +205,14 @@ RULES: dict[str, Rule] = {
     ),
     "dashboards:public_csv": public(),
     "dashboards:public_datapackage": public(),
+    # journeys: collective pages for the backbone, steering group and funders; one young
+    # person's timeline for the backbone only
+    "journeys:home": Rule(COLLECTIVE),
+    "journeys:pathways": Rule(COLLECTIVE),
+    "journeys:referrals": Rule(COLLECTIVE),
+    "journeys:disengagement": Rule(COLLECTIVE),
+    "journeys:typical": Rule(COLLECTIVE),
+    "journeys:timeline": Rule(BACKBONE),
 }
 
 

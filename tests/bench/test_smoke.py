@@ -73,3 +73,17 @@ def test_web_benchmark_runs(tmp_path):
     assert figures["dashboard_over_floor_p95"] > 0
     assert figures["profile"]["results_rows"] > 0
     assert figures["profile"]["render_ms"] > 0 and figures["profile"]["read_ms"] > 0
+
+
+@pytest.mark.slow
+def test_linkage_benchmark_runs(tmp_path):
+    out = tmp_path / "figures.json"
+    subprocess.run(
+        [sys.executable, str(BENCH / "linkage.py"), "--smoke", "--json", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    figures = json.loads(out.read_text())
+    assert figures["dataset"] == "synthetic (smoke)" and figures["true_links"] > 300
+    assert figures["needle"]["f1"] > 0.9  # twins and heavy errors included
+    assert figures["needle"]["link_seconds"] > 0 and figures["splink_plaintext"]["f1"] > 0

@@ -48,7 +48,7 @@ def test_admins_see_them(name: str, admin_client: Client) -> None:
     assert response.status_code == 200
     labels = [label for label, _, _ in response.context["nav_items"]]
     assert labels == [
-        "Home", "Dashboard", "Open data", "Submissions", "Tracker", "Data quality",
+        "Home", "Dashboard", "Open data", "Submissions", "Journeys", "Tracker", "Data quality",
         "Initiative settings", "Accounts", "API tokens", "Audit log", "Sign-in security",
     ]  # fmt: skip
 

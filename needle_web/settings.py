@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "needle_web.initiative",
     "needle_web.api",
     "needle_web.journeys",
+    "needle_web.linkage",
 ]
 # Background work (the submissions app's uploads): django-tasks with its database backend
 # (django-tasks-db), so no extra server is needed; `python -m needle_web db_worker` runs

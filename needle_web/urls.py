@@ -13,4 +13,5 @@ urlpatterns = [
     path("initiative/", include("needle_web.initiative.urls")),
     path("api/", include("needle_web.api.urls")),
     path("journeys/", include("needle_web.journeys.urls")),
+    path("linkage/", include("needle_web.linkage.urls")),
 ]

@@ -42,6 +42,7 @@ NAV: list[NavLink] = [
     ),
     NavLink("Tracker", "tracker:submissions", frozenset(BACKBONE_ROLES)),
     NavLink("Data quality", "tracker:data_quality", frozenset(BACKBONE_ROLES)),
+    NavLink("Linkage", "linkage:quality", frozenset(BACKBONE_ROLES)),
     NavLink(
         "Our feedback", "feedback:home", frozenset({Role.PARTNER_SUBMITTER, Role.PARTNER_VIEWER})
     ),

@@ -30,3 +30,4 @@ class AuditAction(models.TextChoices):
     API_TOKEN_CHANGED = "api_token_changed", "API token created or revoked"
     SETTINGS_CHANGED = "settings_changed", "Initiative settings changed"
     REMINDER_SENT = "reminder_sent", "Reminder to send data emailed"
+    LINKAGE_DECIDED = "linkage_decided", "Linkage review decision"

@@ -213,6 +213,13 @@ RULES: dict[str, Rule] = {
     "journeys:disengagement": Rule(COLLECTIVE),
     "journeys:typical": Rule(COLLECTIVE),
     "journeys:timeline": Rule(BACKBONE),
+    # linkage: the backbone's quality report and review queue; both backbone roles decide
+    # pairs (reviewing is analysis work), only the admin starts a run (it republishes). The
+    # matrix's home has never been linked: an empty decision is refused on the page (200).
+    "linkage:quality": Rule(BACKBONE),
+    "linkage:review": Rule(BACKBONE),
+    "linkage:decide": Rule(BACKBONE, method="post"),
+    "linkage:run": Rule(ADMIN, ok=302, method="post"),
 }
 
 

@@ -49,7 +49,7 @@ def test_admins_see_them(name: str, admin_client: Client) -> None:
     labels = [label for label, _, _ in response.context["nav_items"]]
     assert labels == [
         "Home", "Dashboard", "Open data", "Submissions", "Journeys", "Tracker", "Data quality",
-        "Initiative settings", "Accounts", "API tokens", "Audit log", "Sign-in security",
+        "Linkage", "Initiative settings", "Accounts", "API tokens", "Audit log", "Sign-in security",
     ]  # fmt: skip
 
 

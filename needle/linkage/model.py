@@ -1,21 +1,23 @@
-"""The Fellegi-Sunter linkage model: Splink 5 on DuckDB, over the encodings only.
+"""The Fellegi-Sunter linkage model over the encodings only, on DuckDB, in Splink's terms.
 
-Why Splink: it is a well-kept implementation of exactly this model (blocking, comparison
-vectors, m and u estimated by expectation maximisation and random sampling, term
-frequencies, incremental prediction between new and existing records), runs on DuckDB
-here and on Spark at national scale. What Splink cannot know is how to compare Needle's
-encodings, so this module gives it:
+The model is a Splink 5 settings dictionary (comparisons with SQL conditions, m and u per
+level, the prior), so it reads like any Splink model and its labels and weights mean what
+Splink's do. Training and scoring run here, in DuckDB and numpy, because Splink cannot
+compare these encodings quickly: it evaluates the 32-word Dice SQL once per level and
+runs the 39 blocking rules one after another. Here:
 
-- records whose Bloom filters are unpacked into 64-bit words (``bf_name_w0``...) and a
+- records have their Bloom filters unpacked into 64-bit words (``bf_name_w0``...) and a
   set-bit count (``bf_name_n``), so DuckDB computes Dice with ``bit_count`` on plain
   integers (measured 3.5 times faster than DuckDB's BIT type);
-- blocking rules: equality of each exact match key, plus a few locality-sensitive
-  (bit-sampling) keys drawn from pairs of filters, so a pair with a typo in every name
-  still meets on date of birth and postcode (no match key tolerates that);
-- comparisons: Dice levels of the three filters, agreement on gender and home area
-  (term-frequency adjusted on the LSOA: a big estate says less than a small one);
-- starting values for m and u (``PRIORS``), used as they are when a pool is too small
-  to estimate them and as EM's starting point otherwise.
+- candidate pairs come from one query: the union of one equi-join per exact match key
+  and per locality-sensitive (bit-sampling) key drawn from pairs of filters, so a pair
+  with a typo in every name still meets on date of birth and postcode;
+- each Dice numerator is computed once per pair, and the model's level conditions
+  compare the stored number: Dice levels of the three filters on a 0.03 grid, agreement
+  on gender and home area (term-frequency adjusted on the LSOA);
+- EM estimates m, u and the share of matches among the candidate pairs (no labels);
+  ``PRIORS`` are its starting point, and used as they are for a pool too small to
+  estimate from.
 
 The design and its measured accuracy: docs/decisions/0009-linkage.md.
 """
@@ -45,15 +47,26 @@ COARSE_COLUMNS = ("gender", "lsoa21", "ward_code")
 # Fewer records than this: EM and random sampling would estimate noise; use PRIORS.
 MIN_RECORDS_TO_TRAIN = 400
 
-# Dice cut points per filter, highest first. Two encodings of the same value have Dice
-# about 0.93 (5th percentile 0.90) because of the hardening noise; a typo or nickname
-# about 0.85; twins (other given name, same family name) about 0.63; random pairs rarely
-# above 0.58 (decision record 0004).
+# Dice cut points per filter, highest first: the coarse levels of the starting values
+# (``PRIORS``). Two encodings of the same value have Dice about 0.93 (5th percentile
+# 0.90) because of the hardening noise; a typo or nickname about 0.85; twins (other given
+# name, same family name) about 0.63; random pairs rarely above 0.58 (decision record 0004).
 DICE_LEVELS = {
     "bf_name": (0.88, 0.8, 0.72, 0.64, 0.55),
     "bf_dob": (0.88, 0.78, 0.68, 0.58, 0.48),
     "bf_postcode": (0.85, 0.7, 0.55, 0.4),
 }
+# The model compares on a finer grid (every 0.03 from 0.93 down, plus the coarse cuts):
+# EM has enough pairs to weigh each step, and on FEBRL4 it lifted F1 by 0.002 over the
+# coarse levels alone (decision 0009). Finer steps (0.02) gained nothing more.
+DICE_GRID = tuple(round(0.93 - 0.03 * i, 2) for i in range(19))
+
+
+def dice_cuts(column: str) -> tuple[float, ...]:
+    """The comparison's cut points, highest first."""
+    return tuple(sorted(set(DICE_GRID) | set(DICE_LEVELS[column]), reverse=True))
+
+
 # A link needs names at least this alike: a shared date of birth and home say household
 # (twins, siblings), not person. Below it a pair is at most sent for review. (One of the
 # cut points of bf_name; ``None`` in ``Thresholds`` turns it off, as for FEBRL4, which has
@@ -95,8 +108,10 @@ PRIORS: dict[str, list[tuple[float, float]]] = {
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Match weights (log2 Bayes factor with the prior): at or above ``link`` a pair is
-    linked; at or above ``review`` it goes to the review queue; below, a non-link."""
+    """Match weights (log2 posterior odds): at or above ``link`` a pair is linked; at or
+    above ``review`` it goes to the review queue; below, a non-link. The default link
+    needs posterior 0.8: a small pool's model is not estimated (``PRIORS``), so its
+    probabilities are not calibrated enough to link at 0.5 (decision 0009)."""
 
     link: float = 2.0
     review: float = -4.0
@@ -198,10 +213,21 @@ def _levels(prior: list[tuple[float, float]], conditions: list[tuple[str, str]])
     ]
 
 
+def _fine_priors(column: str) -> list[tuple[float, float]]:
+    """``PRIORS`` (per coarse level) spread evenly over the fine levels inside each
+    coarse one, so a model that was not trained weighs pairs as the coarse levels do."""
+    coarse, cuts = DICE_LEVELS[column], dice_cuts(column)
+    # coarse level of each fine level: index of the highest coarse cut at or below it
+    bucket = [next((i for i, c in enumerate(coarse) if cut >= c), len(coarse)) for cut in cuts]
+    bucket.append(len(coarse))  # the fine "else" level
+    sizes = [bucket.count(i) for i in range(len(coarse) + 1)]
+    return [(PRIORS[column][b][0] / sizes[b], PRIORS[column][b][1] / sizes[b]) for b in bucket]
+
+
 def _dice_comparison(column: str, words: int) -> dict[str, Any]:
     dice = _dice_sql(column, words)
     total = f"({column}_n_l + {column}_n_r)"
-    cuts = DICE_LEVELS[column]
+    cuts = dice_cuts(column)
     conditions = [(f"{dice} >= {cut} * {total}", f"Dice >= {cut}") for cut in cuts]
     conditions.append(("ELSE", f"Dice < {cuts[-1]}"))
     null = {
@@ -211,7 +237,7 @@ def _dice_comparison(column: str, words: int) -> dict[str, Any]:
     }
     return {
         "output_column_name": column,
-        "comparison_levels": [null, *_levels(PRIORS[column], conditions)],
+        "comparison_levels": [null, *_levels(_fine_priors(column), conditions)],
     }
 
 
@@ -309,17 +335,248 @@ def _prior_lambda(records: int, link_type: str) -> float:
 # Training and prediction
 # ---------------------------------------------------------------------------------------
 
+# Key of the trained model: the probability that a candidate pair (one that blocking
+# found) matches; with u among candidates, it is what scores a pair. Splink's
+# ``probability_two_random_records_match`` stays the share among all pairs.
+CANDIDATE_PRIOR = "probability_candidate_pair_match"
+# Random pairs drawn to start EM's u (per level: how often strangers look this alike).
+U_SAMPLE_PAIRS = 20_000
 
-def _linker(con: duckdb.DuckDBPyConnection, tables: Sequence[pl.DataFrame], model: dict):
-    from splink import DuckDBAPI, Linker
 
-    api = DuckDBAPI(connection=con)
-    registered = [
-        api.register(t.to_arrow(), dataset_display_name=f"records_{i}_{uuid.uuid4().hex[:8]}")
-        for i, t in enumerate(tables)
-    ]
-    frames = registered[0] if len(registered) == 1 else registered
-    return Linker(frames, model, log_level=logging.WARNING), api
+@dataclass(frozen=True)
+class _Records:
+    """The records in one DuckDB table, with a row number ``_i`` and the input table
+    ``_t`` each came from (link_only pairs table 0 with table 1)."""
+
+    con: duckdb.DuckDBPyConnection
+    name: str
+    columns: tuple[str, ...]
+    sizes: tuple[int, ...]
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, tables: Sequence[pl.DataFrame], new: set[str] | None = None
+) -> _Records:
+    frames = [t.with_columns(pl.lit(k, pl.Int8).alias("_t")) for k, t in enumerate(tables)]
+    whole = pl.concat(frames, how="diagonal_relaxed").with_row_index("_i")
+    if new is not None:
+        whole = whole.with_columns(pl.col("unique_id").is_in(list(new)).alias("_new"))
+    name = f"needle_records_{uuid.uuid4().hex[:12]}"
+    con.register(f"{name}_arrow", whole.to_arrow())
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(f"{name}_arrow")
+    return _Records(con, name, tuple(whole.columns), tuple(t.height for t in tables))
+
+
+def _candidates_sql(records: _Records, link_type: str) -> str:
+    """Candidate pairs ``(i_l, i_r)`` in one query: the union (deduplicated) of one
+    equi-join per blocking key, where Splink would run the rules one after another,
+    each excluding the pairs found by the rules before it."""
+    side = "l._t = 0 AND r._t = 1" if link_type == "link_only" else "l._i < r._i"
+    if "_new" in records.columns:  # incremental: pairs with at least one new record
+        side += " AND (l._new OR r._new)"
+    keys = [rule.split(" = ")[0].removeprefix("l.") for rule in blocking_rules(records.columns)]
+    if not keys:
+        raise NeedleInputError("No blocking keys: the records have no match keys or filters.")
+    return "\nUNION\n".join(
+        f"SELECT l._i AS i_l, r._i AS i_r FROM {records.name} l "
+        f"JOIN {records.name} r ON l.{key} = r.{key} WHERE {side}"
+        for key in keys
+    )
+
+
+def _random_pairs_sql(records: _Records, link_type: str, count: int, seed: int) -> str:
+    """``count`` pairs drawn uniformly (with replacement) from all comparable pairs."""
+    rng = np.random.default_rng(seed)
+    if link_type == "link_only":
+        left = rng.integers(0, records.sizes[0], count)
+        right = records.sizes[0] + rng.integers(0, records.sizes[1], count)
+    else:
+        n = sum(records.sizes)
+        left, right = rng.integers(0, n, count), rng.integers(0, n, count)
+        keep = left != right
+        left, right = np.minimum(left, right)[keep], np.maximum(left, right)[keep]
+    name = f"{records.name}_random"
+    records.con.register(name, pl.DataFrame({"i_l": left, "i_r": right}).to_arrow())
+    return f"SELECT i_l, i_r FROM {name}"
+
+
+def _gamma_sql(model: dict[str, Any], records: _Records, pairs: str) -> str:
+    """The comparison level of each pair in ``pairs`` (``i_l``, ``i_r``) by the model's
+    own (Splink) SQL conditions, except that each Dice numerator is computed once per
+    pair and the levels compare the stored number: Splink computes it once per level."""
+    columns = records.columns
+    inner, outer, joins = ["p.i_l", "p.i_r"], ["i_l", "i_r"], []
+    plain: set[str] = set()
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = comparison["comparison_levels"]
+        words = sum(1 for c in columns if c.startswith(f"{name}_w"))
+        dice = _dice_sql(name, words) if name in BLOOM_COLUMNS else None
+        if dice is not None:
+            both = " + ".join(f"bit_count(l.{name}_w{i} & r.{name}_w{i})" for i in range(words))
+            inner += [f"2 * ({both}) AS {name}_d2", f"l.{name}_n AS {name}_n_l"]
+            inner.append(f"r.{name}_n AS {name}_n_r")
+        else:
+            text = " ".join(lv["sql_condition"] for lv in levels)
+            plain |= {c for c in columns if f"{c}_l" in text or f"{c}_r" in text}
+        cases, value = [], sum(1 for lv in levels if not lv.get("is_null_level"))
+        for level in levels:
+            sql = (
+                level["sql_condition"].replace(dice, f"{name}_d2")
+                if dice
+                else level["sql_condition"]
+            )
+            if level.get("is_null_level"):
+                cases.append(f"WHEN {sql} THEN -1")
+                continue
+            value -= 1
+            cases.append(f"ELSE {value}" if sql == "ELSE" else f"WHEN {sql} THEN {value}")
+            tf = level.get("tf_adjustment_column")
+            if tf:
+                table = f"(SELECT {tf} AS v, count(*) / sum(count(*)) OVER () AS f FROM "
+                table += f"{records.name} WHERE {tf} IS NOT NULL GROUP BY {tf})"
+                for s in "lr":
+                    joins.append(f"LEFT JOIN {table} tf_{tf}_{s} ON tf_{tf}_{s}.v = {s}.{tf}")
+                    inner.append(f"tf_{tf}_{s}.f AS tf_{tf}_{s}")
+                    outer.append(f"tf_{tf}_{s}")
+        outer.append(f"CAST(CASE {' '.join(cases)} END AS TINYINT) AS gamma_{name}")
+    for column in sorted(plain):
+        inner += [f"l.{column} AS {column}_l", f"r.{column} AS {column}_r"]
+    if "source_dataset" in columns:
+        inner += ["l.source_dataset AS source_dataset_l", "r.source_dataset AS source_dataset_r"]
+        outer += ["source_dataset_l", "source_dataset_r"]
+    inner += ["l.unique_id AS unique_id_l", "r.unique_id AS unique_id_r"]
+    outer += ["unique_id_l", "unique_id_r"]
+    source = (
+        f"({pairs}) p JOIN {records.name} l ON l._i = p.i_l "
+        f"JOIN {records.name} r ON r._i = p.i_r {' '.join(joins)}"
+    )
+    return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source})"
+
+
+def _gammas(model: dict[str, Any], records: _Records, pairs: str) -> pl.DataFrame:
+    return records.con.sql(_gamma_sql(model, records, pairs)).pl()
+
+
+def _weights(model: dict[str, Any], gammas: pl.DataFrame) -> pl.DataFrame:
+    """Match weight (log2 posterior odds) and probability from the levels: Splink's
+    formula, term-frequency adjustments included (the null level weighs nothing)."""
+    prior = model.get(CANDIDATE_PRIOR, model["probability_two_random_records_match"])
+    total = pl.lit(math.log2(prior / (1 - prior)))
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        gamma = pl.col(f"gamma_{name}")
+        term = pl.when(gamma == -1).then(pl.lit(0.0))
+        for i, level in enumerate(levels):
+            value = len(levels) - 1 - i
+            weight = math.log2(level["m_probability"] / level["u_probability"])
+            term = term.when(gamma == value).then(pl.lit(weight))
+            tf = level.get("tf_adjustment_column")
+            if tf:
+                frequency = pl.max_horizontal(f"tf_{tf}_l", f"tf_{tf}_r")
+                adjust = (
+                    pl.when(frequency.is_not_null())
+                    .then(
+                        level.get("tf_adjustment_weight", 1.0)
+                        * (math.log2(level["u_probability"]) - frequency.log(2))
+                    )
+                    .otherwise(0.0)
+                )
+                total = total + pl.when(gamma == value).then(adjust).otherwise(0.0)
+        total = total + term.otherwise(pl.lit(0.0))
+    weight = total.alias("match_weight")
+    return gammas.with_columns(weight).with_columns(
+        (1 / (1 + pl.lit(2.0).pow(-pl.col("match_weight")))).alias("match_probability")
+    )
+
+
+def _gamma_names(model: dict[str, Any]) -> list[str]:
+    return [f"gamma_{c['output_column_name']}" for c in model["comparisons"]]
+
+
+def _level_table(model: dict[str, Any], key: str) -> list[np.ndarray]:
+    """Per comparison, ``key`` (m or u) indexed by gamma value (0 = the lowest level)."""
+    out = []
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        out.append(np.array([lv[f"{key}_probability"] for lv in reversed(levels)]))
+    return out
+
+
+def _set_levels(model: dict[str, Any], key: str, tables: list[np.ndarray]) -> None:
+    for comparison, table in zip(model["comparisons"], tables, strict=True):
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for level, value in zip(reversed(levels), table, strict=True):
+            level[f"{key}_probability"] = float(value)
+
+
+def _patterns(gammas: pl.DataFrame, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    counted = gammas.group_by(names).len()
+    return counted.select(names).to_numpy().astype(np.int64), counted["len"].to_numpy()
+
+
+def _u_from_sample(model: dict[str, Any], sample: pl.DataFrame) -> list[np.ndarray]:
+    """u per level: the share of random pairs at that level (present values only); a
+    level no random pair reached gets half a pair, so its weight stays finite."""
+    out = []
+    for name, table in zip(_gamma_names(model), _level_table(model, "u"), strict=True):
+        gamma = sample.get_column(name).drop_nulls()
+        gamma = gamma.filter(gamma >= 0).to_numpy()
+        counts = np.bincount(gamma, minlength=len(table)).astype(np.float64)
+        counts[counts == 0] = 0.5
+        out.append(counts / counts.sum())
+    return out
+
+
+def _likelihood(patterns: np.ndarray, tables: list[np.ndarray]) -> np.ndarray:
+    out = np.ones(patterns.shape[0])
+    for c, table in enumerate(tables):
+        g = patterns[:, c]
+        out *= np.where(g >= 0, table[np.clip(g, 0, None)], 1.0)
+    return out
+
+
+def expectation_maximisation(
+    patterns: np.ndarray,
+    counts: np.ndarray,
+    m: list[np.ndarray],
+    u: list[np.ndarray],
+    share: float,
+    *,
+    iterations: int = 1000,
+    tolerance: float = 1e-7,
+) -> tuple[list[np.ndarray], list[np.ndarray], float]:
+    """m, u and the share of matches among the candidate pairs: the Fellegi-Sunter EM
+    (a two-class latent model) on comparison patterns, each distinct one once with its
+    count. u is estimated here too, among candidates: blocking selected pairs that look
+    alike, so candidate non-matches are closer than random pairs (u by random sampling
+    held fixed made EM take a third of all candidates for matches on FEBRL4). Every
+    level gets half a pair of each class, so no weight is infinite."""
+    m, u = [t.copy() for t in m], [t.copy() for t in u]
+    total = counts.sum()
+    for _ in range(iterations):
+        weight_m = share * _likelihood(patterns, m)
+        weight_u = (1 - share) * _likelihood(patterns, u)
+        p = counts * weight_m / (weight_m + weight_u)
+        q = counts - p
+        new_share = float(np.clip(p.sum() / total, 1e-9, 0.5))
+        new_m, new_u = [], []
+        for c, table in enumerate(m):
+            g = patterns[:, c]
+            present = g >= 0
+            for weights, out in ((p, new_m), (q, new_u)):
+                level = np.bincount(g[present], weights=weights[present], minlength=len(table))
+                out.append((level + 0.5) / (level.sum() + 0.5 * len(table)))
+        change = max(
+            abs(new_share - share) / share,
+            *(np.abs(np.log(a / b)).max() for a, b in zip(new_m + new_u, m + u, strict=True)),
+        )
+        m, u, share = new_m, new_u, new_share
+        if change < tolerance:
+            break
+    return m, u, share
 
 
 def train(
@@ -330,67 +587,58 @@ def train(
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> dict[str, Any]:
     """A trained model (Splink's settings dictionary) for these records, no labels used:
-    u by random sampling, the prior match probability from the most precise match key,
-    m by EM in two sessions blocked on different evidence (same names and date of
-    birth; same date of birth and postcode), so every comparison is estimated once
-    from pairs that were not selected by it. A pool too small to estimate from keeps
-    ``PRIORS``."""
-    base = settings(tables[0], link_type)
-    records = sum(t.height for t in tables)
-    if records < MIN_RECORDS_TO_TRAIN:
-        return base
+    see :func:`fit`. A pool too small to estimate from keeps ``PRIORS``."""
+    return fit(tables, link_type=link_type, seed=seed, con=con)[0]
+
+
+def fit(
+    tables: Sequence[pl.DataFrame],
+    *,
+    link_type: str = "dedupe_only",
+    seed: int = 42,
+    min_weight: float = -5.0,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> tuple[dict[str, Any], pl.DataFrame]:
+    """Train on these records and score them, comparing each candidate pair once.
+
+    Candidate pairs come from one query (match keys and LSH keys); EM estimates m, u and
+    the share of matches among them, started from ``PRIORS`` for m and from random pairs
+    for u. A pool under ``MIN_RECORDS_TO_TRAIN`` keeps ``PRIORS``. Returns the model and
+    the scored pairs (as :func:`score`)."""
+    model = settings(tables[0], link_type)
     con = con or duckdb.connect()
-    linker, _ = _linker(con, tables, base)
-    columns = set(tables[0].columns)
-    training = linker.training
-    training.estimate_u_using_random_sampling(max_pairs=3e5, seed=seed, min_count_per_level=None)
-    # Each session blocks on one field (its LSH key), so EM estimates the others from
-    # pairs that the field selected; blocking on two would leave too little to learn from.
-    sessions = [
-        f"l.{band} = r.{band} AND l.{field}_n > 0"
-        for band, field in (("lsh_n0", "bf_name"), ("lsh_d0", "bf_dob"))
-        if band in columns
-    ]
-    for rule in sessions:
-        try:
-            training.estimate_parameters_using_expectation_maximisation(
-                rule,
-                estimate_without_term_frequencies=True,
+    records = _load(con, tables)
+    try:
+        candidates = _gammas(model, records, _candidates_sql(records, link_type))
+        if sum(records.sizes) >= MIN_RECORDS_TO_TRAIN and candidates.height:
+            pairs = _random_pairs_sql(records, link_type, U_SAMPLE_PAIRS, seed)
+            sample = _gammas(model, records, pairs)
+            names = _gamma_names(model)
+            patterns, counts = _patterns(candidates, names)
+            expected = min(records.sizes) if link_type == "link_only" else sum(records.sizes) / 2
+            m, u, share = expectation_maximisation(
+                patterns,
+                counts,
+                _level_table(model, "m"),
+                _u_from_sample(model, sample),
+                min(0.5, expected / candidates.height),
             )
-        except Exception as error:  # Splink raises plain exceptions on degenerate samples
-            log.warning("EM session skipped (%s): %s", rule.split(" ")[0], type(error).__name__)
-    model = linker.misc.save_model_to_json()
-    pairs = linker.inference.predict(threshold_match_weight=-10, warning_mode="never")
-    weights = pairs.as_duckdbpyrelation().select("match_weight").pl()
-    model["probability_two_random_records_match"] = refine_prior(
-        weights.get_column("match_weight").to_numpy(),
-        model["probability_two_random_records_match"],
-        _comparisons(tables, link_type),
-    )
-    return model
+            _set_levels(model, "m", m)
+            _set_levels(model, "u", u)
+            model[CANDIDATE_PRIOR] = share
+            model["probability_two_random_records_match"] = min(
+                0.5, share * candidates.height / _comparisons(records.sizes, link_type)
+            )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {records.name}")
+    return model, _scored(model, candidates, min_weight)
 
 
-def _comparisons(tables: Sequence[pl.DataFrame], link_type: str) -> float:
+def _comparisons(sizes: Sequence[int], link_type: str) -> float:
     if link_type == "link_only":
-        return float(math.prod(t.height for t in tables))
-    n = sum(t.height for t in tables)
+        return float(math.prod(sizes))
+    n = sum(sizes)
     return n * (n - 1) / 2
-
-
-def refine_prior(weights: np.ndarray, prior: float, comparisons: float) -> float:
-    """The probability that two random records match, re-estimated from the scored
-    candidate pairs: EM on that one parameter with m and u held, iterated to a fixed
-    point (pairs never blocked together are taken as non-matches). Counting matches
-    with one match key instead would need that key's recall, which nobody knows."""
-    factors = np.exp2(weights.astype(np.float64)) * (1 - prior) / prior
-    value = prior
-    for _ in range(100):
-        p = value * factors / (value * factors + 1 - value)
-        new = float(np.clip(p.sum() / comparisons, 1e-12, 0.5))
-        if abs(new - value) <= 1e-6 * value:
-            return new
-        value = new
-    return value
 
 
 def score(
@@ -407,67 +655,31 @@ def score(
 
     With ``new`` and ``existing`` (both part of ``tables``, which then supplies the term
     frequencies), only pairs involving a new record are scored (incremental linkage):
-    new against existing and new against new, with Splink's ``predict_between`` and
-    ``predict_within``; pairs of existing records are not compared again.
+    new against existing and new against new; pairs of existing records are not
+    compared again.
     """
     con = con or duckdb.connect()
-    linker, api = _linker(con, tables, model)
-    if new is None or existing is None:
-        result = linker.inference.predict(threshold_match_weight=min_weight, warning_mode="never")
-        return _with_levels(_pairs(result), model)
-    for comparison in model["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            if level.get("tf_adjustment_column"):
-                linker.table_management.compute_tf_table(level["tf_adjustment_column"])
-    tag = uuid.uuid4().hex[:8]
-    fresh = api.register(new.to_arrow(), dataset_display_name=f"new_records_{tag}")
-    between = linker.inference.predict_between(
-        fresh,
-        api.register(existing.to_arrow(), dataset_display_name=f"existing_records_{tag}"),
-        threshold_match_weight=min_weight,
-        warning_mode="never",
-    )
-    within = linker.inference.predict_within(
-        fresh, threshold_match_weight=min_weight, warning_mode="never"
-    )
-    pairs = pl.concat([_pairs(between), _pairs(within)], how="diagonal_relaxed")
-    return _with_levels(pairs, model)
+    fresh = None
+    if new is not None and existing is not None:
+        fresh = set(new.get_column("unique_id").to_list())
+    records = _load(con, tables, fresh)
+    try:
+        gammas = _gammas(model, records, _candidates_sql(records, model["link_type"]))
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {records.name}")
+    return _scored(model, gammas, min_weight)
 
 
-def _pairs(result: Any) -> pl.DataFrame:
-    frame = result.as_duckdbpyrelation().pl()
+def _scored(model: dict[str, Any], gammas: pl.DataFrame, min_weight: float) -> pl.DataFrame:
+    pairs = _weights(model, gammas).filter(pl.col("match_weight") >= min_weight)
     keep = [
         c
-        for c in frame.columns
+        for c in pairs.columns
         if c in ("unique_id_l", "unique_id_r", "source_dataset_l", "source_dataset_r")
         or c in ("match_weight", "match_probability")
-        or c.startswith("mw_")
+        or c.startswith("gamma_")
     ]
-    return frame.select(keep)
-
-
-def _with_levels(pairs: pl.DataFrame, model: dict[str, Any]) -> pl.DataFrame:
-    """``gamma_<comparison>`` from Splink's per-comparison match weight (``mw_*``).
-
-    Splink returns the comparison levels only together with every input column (here
-    the unpacked filters: far too wide), but each level has its own weight log2(m/u),
-    so the level is read back from the weight. 0 is the null level (-1)."""
-    out = []
-    for comparison in model["comparisons"]:
-        name = comparison["output_column_name"]
-        column = f"mw_{name}"
-        if column not in pairs.columns:
-            continue
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        expr = pl.when(pl.col(column).abs() < 1e-9).then(pl.lit(-1))
-        for i, level in enumerate(levels):
-            weight = math.log2(level["m_probability"] / level["u_probability"])
-            expr = expr.when((pl.col(column) - weight).abs() < 1e-6).then(
-                pl.lit(len(levels) - 1 - i)
-            )
-        out.append(expr.otherwise(pl.lit(None)).cast(pl.Int8).alias(f"gamma_{name}"))
-    mw = [c for c in pairs.columns if c.startswith("mw_")]
-    return pairs.with_columns(out).drop(mw)
+    return pairs.select(keep)
 
 
 def decide(pairs: pl.DataFrame, thresholds: Thresholds | None = None) -> pl.DataFrame:
@@ -476,9 +688,10 @@ def decide(pairs: pl.DataFrame, thresholds: Thresholds | None = None) -> pl.Data
     thresholds = thresholds or Thresholds()
     weak_names = pl.lit(False)
     if "gamma_bf_name" in pairs.columns and thresholds.name_floor is not None:
-        below = sum(1 for cut in DICE_LEVELS["bf_name"] if cut >= thresholds.name_floor)
+        cuts = dice_cuts("bf_name")
+        below = sum(1 for cut in cuts if cut >= thresholds.name_floor)
         # gamma counts down: the highest level is len(cuts), "else" 0, missing -1
-        weak_names = pl.col("gamma_bf_name") < len(DICE_LEVELS["bf_name"]) + 1 - below
+        weak_names = pl.col("gamma_bf_name") < len(cuts) + 1 - below
     weight = pl.col("match_weight")
     return pairs.with_columns(
         pl.when((weight >= thresholds.link) & ~weak_names)

@@ -26,7 +26,9 @@ FIRST_VIEW_MS = 60_000
 
 def _charts_are_drawn(site: Site) -> None:
     charts = site.page.locator(".feedback-chart svg[role='img']")
-    assert charts.count() >= 5
+    # Several measures are drawn (how many depends on which of the partner's numbers the
+    # disclosure control publishes on this small pool).
+    assert charts.count() >= 3
     box = charts.first.bounding_box()
     assert box is not None and box["width"] > 200 and box["height"] > 100
     assert "Young people reached" in (charts.first.get_attribute("aria-label") or "")

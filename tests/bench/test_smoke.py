@@ -87,3 +87,23 @@ def test_linkage_benchmark_runs(tmp_path):
     assert figures["dataset"] == "synthetic (smoke)" and figures["true_links"] > 300
     assert figures["needle"]["f1"] > 0.9  # twins and heavy errors included
     assert figures["needle"]["link_seconds"] > 0 and figures["splink_plaintext"]["f1"] > 0
+
+
+@pytest.mark.slow
+def test_linkage_truth_benchmark_runs(tmp_path):
+    out = tmp_path / "figures.json"
+    subprocess.run(
+        [sys.executable, str(BENCH / "linkage_truth.py"), "--smoke", "--cache", str(tmp_path),
+         "--json", str(out)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    scale = json.loads(out.read_text())["scale"]
+    assert scale["records"] == 5_000 and scale["partners"] == 200
+    assert scale["true_people"] < scale["records"]  # duplicates across partners
+    for side in ("needle", "splink"):
+        assert scale[side]["finished"] and scale[side]["peak_rss_mb"] > 0, side
+        assert scale[side]["accuracy"]["precision"] > 0.8, side
+        assert scale[side]["accuracy"]["true_pairs"] > 1_000, side
+    assert scale["privacy"]["encoded_rows"] > 4_000
+    assert scale["privacy"]["worst"]["share"] <= 0.01

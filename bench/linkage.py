@@ -237,7 +237,9 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
     if args.truth:  # --- bench/linkage_truth.py ---
-        __import__("linkage_truth").main(smoke=args.smoke, scale_fraction=args.scale_fraction)
+        import linkage_truth  # bench/ is on the path when this script runs
+
+        linkage_truth.main(smoke=args.smoke, scale_fraction=args.scale_fraction)
 
 
 if __name__ == "__main__":

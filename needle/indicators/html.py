@@ -58,7 +58,15 @@ from needle.indicators.summary import (
 if TYPE_CHECKING:
     from needle.initiative.config import AgendaConfig, OutcomeConfig, PopulationIndicatorConfig
 
-__all__ = ["PALETTE", "CurveChart", "bar_svg", "curve_chart", "render_summary", "trend_svg"]
+__all__ = [
+    "PALETTE",
+    "CurveChart",
+    "bar_svg",
+    "chart_svg",
+    "curve_chart",
+    "render_summary",
+    "trend_svg",
+]
 
 # Okabe-Ito: distinguishable with the common colour vision deficiencies. The blue has a
 # contrast of 5:1 on white, above the 3:1 WCAG asks of graphics.
@@ -212,7 +220,7 @@ def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     ).configure_text(color=TEXT, fontSize=12)
 
 
-def _svg(chart: alt.TopLevelMixin, label: str) -> str:
+def chart_svg(chart: alt.TopLevelMixin, label: str) -> str:
     """The chart as inline SVG that a screen reader announces as one image with ``label``.
 
     The namespace declarations are dropped: HTML does not need them, and the page then
@@ -435,7 +443,7 @@ def trend_svg(
         f"{kind} of {definition.title} by period, {periods[0]} to {periods[-1]}. "
         f"Latest: {latest}. The numbers are in the table that follows."
     )
-    return _svg(_trend_chart(points, definition), label)
+    return chart_svg(_trend_chart(points, definition), label)
 
 
 def bar_svg(
@@ -451,7 +459,7 @@ def bar_svg(
     rule (1 for an equity ratio). Shared with the web dashboards' equity view."""
     if not bars:
         return None
-    return _svg(_bar_chart(list(bars), unit, reference=reference, title=axis_title), label)
+    return chart_svg(_bar_chart(list(bars), unit, reference=reference, title=axis_title), label)
 
 
 def _trend_figure(data: _Results, indicator: str) -> str | None:
@@ -516,7 +524,7 @@ def _breakdown_figure(
         + " The numbers are in the table that follows."
     )
     svg = (
-        _svg(_bar_chart(bars, d.unit, reference=reference, title=axis_title), label)
+        chart_svg(_bar_chart(bars, d.unit, reference=reference, title=axis_title), label)
         if bars
         else None
     )
@@ -565,7 +573,7 @@ def _outcome_figures(data: _Results) -> list[str]:
             "with 95% confidence intervals; a dashed line marks no change. "
             "The numbers are in the table that follows."
         )
-        svg = _svg(_change_chart(points), label) if points else None
+        svg = chart_svg(_change_chart(points), label) if points else None
         table = _table(
             caption,
             ["Measure", "Mean change", "95% CI lower", "95% CI upper", "Based on (n)"],
@@ -764,7 +772,7 @@ def curve_chart(definition: PopulationIndicatorConfig, curve: pl.DataFrame) -> C
         + "; ".join(patterns[name] for _, name, _, _ in lines)
         + f". {said} The numbers are in the table that follows."
     )
-    svg = _svg(_curve_chart(points, order, d.unit, lines), label) if lines and rows else None
+    svg = chart_svg(_curve_chart(points, order, d.unit, lines), label) if lines and rows else None
 
     headers = ("Period", *[name for _, name, _, _ in lines])
     table_rows = tuple(

@@ -2,7 +2,7 @@
 half and median of its peers.
 
 Drawn with Altair and rendered to SVG at build time by ``vl_convert``, as the core's HTML
-summary does (and with its look and its ``_svg`` helper): nothing runs in the browser, and
+summary does (and with its look and its ``chart_svg`` helper): nothing runs in the browser, and
 the SVG carries no style attribute, so it passes the strict Content-Security-Policy inline.
 The chart is one image to a screen reader, with a label (Vega's own ARIA on each mark and
 axis is turned off: an empty layer would otherwise be an unlabelled image of its own); the
@@ -18,7 +18,7 @@ import altair as alt
 from django.utils.safestring import SafeString, mark_safe
 
 from needle.indicators.feedback import Measure
-from needle.indicators.html import MUTED, PALETTE, TEXT, UNIT_LABELS, _svg
+from needle.indicators.html import MUTED, PALETTE, TEXT, UNIT_LABELS, chart_svg
 
 __all__ = ["measure_chart"]
 
@@ -76,6 +76,6 @@ def measure_chart(measure: Measure, label: str) -> SafeString | None:
     points = _points(measure)
     if not any(p["value"] is not None or p["median"] is not None for p in points):
         return None
-    svg = _svg(_chart(points, measure.definition.unit), label)
+    svg = chart_svg(_chart(points, measure.definition.unit), label)
     # Built by vl_convert from numbers; the only text we add, the label, is escaped.
     return mark_safe(svg)
